@@ -1,0 +1,192 @@
+package dev.kiln.dsl;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.Shape;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Creating tensors, PyTorch-style ({@code torch.tensor}, {@code zeros}, {@code randn}, ...), and the global
+ * generator. Java: {@code import static dev.kiln.dsl.Kiln.*;} Kotlin: {@code import dev.kiln.dsl.Kiln.*}.
+ */
+public final class Kiln {
+    private static final Generator DEFAULT_GENERATOR = new Generator(0);
+
+    private Kiln() {}
+
+    /** Seeds the default generator ({@code torch.manual_seed}). */
+    public static Generator manualSeed(long seed) { return DEFAULT_GENERATOR.manualSeed(seed); }
+
+    public static Generator defaultGenerator() { return DEFAULT_GENERATOR; }
+
+    // ---- from data ----------------------------------------------------------------------------------------------
+
+    /** A float32 vector. */
+    public static Tensor tensor(float... data) {
+        double[] v = new double[data.length];
+        for (int i = 0; i < v.length; i++) v[i] = data[i];
+        return tensor(v, new int[] {v.length}, DType.F32);
+    }
+
+    /** A float32 vector from doubles (Python floats make float32 tensors too). */
+    public static Tensor tensor(double... data) { return tensor(data, new int[] {data.length}, DType.F32); }
+
+    /** An int64 vector. */
+    public static Tensor tensor(long... data) {
+        double[] v = new double[data.length];
+        for (int i = 0; i < v.length; i++) v[i] = data[i];
+        return tensor(v, new int[] {v.length}, DType.I64);
+    }
+
+    public static Tensor tensor(boolean... data) {
+        double[] v = new double[data.length];
+        for (int i = 0; i < v.length; i++) v[i] = data[i] ? 1 : 0;
+        return tensor(v, new int[] {v.length}, DType.BOOL);
+    }
+
+    /** A float32 matrix from rows of equal length. */
+    public static Tensor tensor(float[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        double[] v = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values, expected " + cols);
+            for (int j = 0; j < cols; j++) v[i * cols + j] = rows[i][j];
+        }
+        return tensor(v, new int[] {rows.length, cols}, DType.F32);
+    }
+
+    public static Tensor tensor(double[][] rows) {
+        float[][] f = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            f[i] = new float[rows[i].length];
+            for (int j = 0; j < rows[i].length; j++) f[i][j] = (float) rows[i][j];
+        }
+        return tensor(f);
+    }
+
+    /** A tensor of {@code shape} and {@code dtype} holding {@code values} in row-major order. */
+    public static Tensor tensor(double[] values, int[] shape, DType dtype) {
+        Shape s = Shape.of(shape);
+        if (s.numel() != values.length) {
+            throw new IllegalArgumentException(values.length + " values do not fill shape " + s + " (" + s.numel() + " elements)");
+        }
+        return Tensor.constant(values, s, dtype);
+    }
+
+    /** A 0-d tensor. */
+    public static Tensor scalarTensor(double value, DType dtype) { return Tensor.constant(new double[] {value}, Shape.scalar(), dtype); }
+
+    // ---- filled -------------------------------------------------------------------------------------------------
+
+    public static Tensor zeros(int... shape) { return full(shape, 0, DType.F32); }
+
+    public static Tensor zeros(DType dtype, int... shape) { return full(shape, 0, dtype); }
+
+    public static Tensor ones(int... shape) { return full(shape, 1, DType.F32); }
+
+    public static Tensor ones(DType dtype, int... shape) { return full(shape, 1, dtype); }
+
+    public static Tensor full(int[] shape, double value) { return full(shape, value, DType.F32); }
+
+    public static Tensor full(int[] shape, double value, DType dtype) { return filled(shape, dtype, () -> value); }
+
+    public static Tensor zerosLike(Tensor t) { return zeros(t.dtype(), t.shape().toArray()); }
+
+    public static Tensor onesLike(Tensor t) { return ones(t.dtype(), t.shape().toArray()); }
+
+    // ---- random -------------------------------------------------------------------------------------------------
+
+    /** Standard normal float32 values from the default generator. */
+    public static Tensor randn(int... shape) { return randn(DEFAULT_GENERATOR, shape); }
+
+    public static Tensor randn(Generator g, int... shape) { return filled(shape, DType.F32, g::nextNormal); }
+
+    /** Uniform [0, 1) float32 values from the default generator. */
+    public static Tensor rand(int... shape) { return rand(DEFAULT_GENERATOR, shape); }
+
+    public static Tensor rand(Generator g, int... shape) { return filled(shape, DType.F32, g::nextUniform); }
+
+    /** Uniform int64 values in [low, high). */
+    public static Tensor randint(long low, long high, int... shape) { return filled(shape, DType.I64, () -> DEFAULT_GENERATOR.nextLong(low, high)); }
+
+    public static Tensor randnLike(Tensor t) { return randn(t.shape().toArray()); }
+
+    // ---- ranges -------------------------------------------------------------------------------------------------
+
+    /** 0, 1, ..., end-1 as int64. */
+    public static Tensor arange(long end) { return arange(0, end); }
+
+    public static Tensor arange(long start, long end) {
+        int n = (int) Math.max(0, end - start);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = start + i;
+        return tensor(v, new int[] {n}, DType.I64);
+    }
+
+    /** start, start+step, ... below end, as float32. */
+    public static Tensor arange(double start, double end, double step) {
+        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = start + i * step;
+        return tensor(v, new int[] {n}, DType.F32);
+    }
+
+    /** {@code steps} evenly spaced float32 values from start to end inclusive. */
+    public static Tensor linspace(double start, double end, int steps) {
+        double[] v = new double[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        // PyTorch fills the second half backwards from the end, so the last value is exactly `end`
+        for (int i = 0; i < steps; i++) v[i] = i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step;
+        return tensor(v, new int[] {steps}, DType.F32);
+    }
+
+    // ---- combining ----------------------------------------------------------------------------------------------
+
+    /** Concatenation along {@code dim}. */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("cat(): expected a non-empty list of Tensors");
+        Tensor first = tensors.get(0);
+        int axis = first.axis(dim);
+        int total = 0;
+        for (Tensor t : tensors) {
+            if (t.dim() != first.dim()) throw new IllegalArgumentException("cat(): tensors must have the same number of dimensions: " + first.shape() + " vs " + t.shape());
+            total += t.size(axis);
+        }
+        Node sum = null;
+        int offset = 0;
+        for (Tensor t : tensors) {
+            List<Integer> before = new ArrayList<>(Collections.nCopies(t.dim(), 0));
+            List<Integer> after = new ArrayList<>(before);
+            before.set(axis, offset);
+            after.set(axis, total - offset - t.size(axis));
+            Node placed = Ops.pad(Ops.cast(t.node(), first.dtype()), before, after, 0);
+            sum = sum == null ? placed : Ops.add(sum, placed);
+            offset += t.size(axis);
+        }
+        return Tensor.derive(sum, "CatBackward0", tensors.toArray(new Tensor[0]));
+    }
+
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return cat(tensors.stream().map(t -> t.unsqueeze(dim)).toList(), dim);
+    }
+
+    /** {@code cond ? a : b}, elementwise. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return a.where(cond, b); }
+
+    // ---- autograd -----------------------------------------------------------------------------------------------
+
+    /** Runs {@code body} without recording gradients ({@code with torch.no_grad():}). */
+    public static void noGrad(Runnable body) { Autograd.noGrad(body); }
+
+    private static Tensor filled(int[] shape, DType dtype, DoubleSupplier value) {
+        Shape s = Shape.of(shape);
+        double[] v = new double[s.numel()];
+        for (int i = 0; i < v.length; i++) v[i] = value.getAsDouble();
+        return Tensor.constant(v, s, dtype);
+    }
+}

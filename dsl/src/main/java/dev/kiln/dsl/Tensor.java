@@ -1,0 +1,754 @@
+package dev.kiln.dsl;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.ShapeException;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A tensor with PyTorch's API and autograd. Every op records a node in the graph IR; values are computed only when
+ * read ({@link #item()}, printing, a data-dependent branch). Method names follow PyTorch; Kotlin's operators
+ * ({@code a + b}, {@code a * 2f}, {@code -a}, {@code a[i]}, {@code a > 1}) map onto the aliases at the end.
+ */
+public class Tensor {
+    private Node node;
+    private boolean requiresGrad;
+    private GradFn gradFn;
+    private Tensor grad;
+    private boolean retainsGrad;
+    /** A Python-style number turned into a tensor: the weakest party in type promotion. */
+    private boolean wrappedScalar;
+
+    Tensor(Node node, boolean requiresGrad, GradFn gradFn) {
+        this.node = node;
+        this.requiresGrad = requiresGrad;
+        this.gradFn = gradFn;
+    }
+
+    /** A new leaf with a copy of {@code source}'s current values, for parameters and buffers. */
+    protected Tensor(Tensor source, Op.Role role, boolean requiresGrad) {
+        this.node = Node.leaf(role, role.name().toLowerCase(), source.node.shape(), source.node.dtype());
+        Realizer.bind(node, Realizer.values(source.node));
+        if (requiresGrad && !source.dtype().isFloating()) {
+            throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+        }
+        this.requiresGrad = requiresGrad;
+    }
+
+    /** A new leaf holding {@code values} (rounded to {@code dtype}). */
+    static Tensor constant(double[] values, Shape shape, DType dtype) {
+        Node leaf = Node.leaf(Op.Role.INPUT, "tensor", shape, dtype);
+        Realizer.bind(leaf, values);
+        return new Tensor(leaf, false, null);
+    }
+
+    /** The result of an op over {@code inputs}: tracked by autograd when any input requires grad and grad mode is on. */
+    static Tensor derive(Node node, String gradFnName, Tensor... inputs) {
+        boolean anyRequiresGrad = false;
+        for (Tensor t : inputs) anyRequiresGrad |= t.requiresGrad;
+        if (anyRequiresGrad && Autograd.isGradEnabled()) return new Tensor(node, true, new GradFn(gradFnName, List.of(inputs)));
+        if (anyRequiresGrad) return detached(node);
+        return new Tensor(node, false, null);
+    }
+
+    /**
+     * A tensor computed by a gradient graph ({@code create_graph=True}), itself differentiable. Its grad_fn links to
+     * {@code sources} (the outputs, the differentiated tensors and the seeds) so a later backward finds every leaf.
+     */
+    static Tensor fromGradient(Node node, List<Tensor> sources) {
+        List<Tensor> inputs = new ArrayList<>();
+        for (Tensor s : sources) if (s.requiresGrad) inputs.add(s);
+        return new Tensor(node, true, new GradFn(gradFnName(node), inputs));
+    }
+
+    /** A leaf whose value is {@code definition}'s, cut from the gradient graph but still lazy. */
+    private static Tensor detached(Node definition) {
+        Node leaf = Node.leaf(Op.Role.INPUT, "detached", definition.shape(), definition.dtype());
+        Realizer.defineLazily(leaf, definition);
+        return new Tensor(leaf, false, null);
+    }
+
+    private static String gradFnName(Node n) {
+        String op = n.op().name();
+        return Character.toUpperCase(op.charAt(0)) + op.substring(1).replace("_", "") + "Backward0";
+    }
+
+    // ---- identity and metadata ------------------------------------------------------------------------------------
+
+    /** The IR node this tensor currently stands for. */
+    public Node node() { return node; }
+
+    public DType dtype() { return node.dtype(); }
+
+    public Size shape() { return new Size(node.shape()); }
+
+    public Size size() { return shape(); }
+
+    public int size(int dim) { return node.shape().dim(axis(dim)); }
+
+    public int dim() { return node.shape().rank(); }
+
+    public int numel() { return node.shape().numel(); }
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    /** Kotlin's {@code t.requiresGrad}. */
+    public boolean getRequiresGrad() { return requiresGrad; }
+
+    /** Kotlin's {@code p.requiresGrad = false}: freezes or unfreezes a leaf. */
+    public void setRequiresGrad(boolean value) { requiresGrad_(value); }
+
+    /** Kotlin's {@code t.shape}. */
+    public Size getShape() { return shape(); }
+
+    /** Kotlin's {@code t.grad}. */
+    public Tensor getGrad() { return grad; }
+
+    /** Sets {@code requires_grad} on a leaf; returns this. */
+    public final Tensor requiresGrad_(boolean value) {
+        if (!isLeaf() && !value) throw new IllegalStateException("you can only change requires_grad flags of leaf variables.");
+        if (!isLeaf() && value) return this;
+        if (value && !requiresGrad) {
+            // a fresh leaf node, so graphs built before this call don't become differentiable after the fact
+            Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
+            Realizer.bind(leaf, Realizer.values(node));
+            node = leaf;
+        }
+        if (value && !dtype().isFloating()) throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+        requiresGrad = value;
+        return this;
+    }
+
+    public Tensor requiresGrad_() { return requiresGrad_(true); }
+
+    public boolean isLeaf() { return gradFn == null; }
+
+    public GradFn gradFn() { return gradFn; }
+
+    /** The accumulated gradient, or null before any backward pass reached this tensor. */
+    public Tensor grad() { return grad; }
+
+    public void setGrad(Tensor g) {
+        if (g != null && !g.node.shape().equals(node.shape())) {
+            throw new IllegalArgumentException("assigned grad has data of a different size: " + g.shape() + " vs " + shape());
+        }
+        grad = g;
+    }
+
+    /** Keeps {@code .grad} for this non-leaf tensor in later backward passes. */
+    public Tensor retainGrad() {
+        if (!requiresGrad) throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+        retainsGrad = true;
+        return this;
+    }
+
+    boolean retainsGrad() { return retainsGrad; }
+
+    // ---- autograd -------------------------------------------------------------------------------------------------
+
+    /** Backpropagates from this scalar, accumulating into the {@code .grad} of every leaf that requires grad. */
+    public void backward() { Autograd.backward(this, null, false); }
+
+    /** The vector-Jacobian product with {@code gradient}, accumulated into the leaves' {@code .grad}. */
+    public void backward(Tensor gradient) { Autograd.backward(this, gradient, false); }
+
+    public void backward(Tensor gradient, boolean createGraph) { Autograd.backward(this, gradient, createGraph); }
+
+    /** The same values, cut from the graph; never requires grad. */
+    public Tensor detach() { return detached(node); }
+
+    public Tensor clone() { return derive(node, "CloneBackward0", this); }
+
+    void accumulateGrad(double[] values) {
+        if (grad == null) {
+            grad = constant(values, node.shape(), node.dtype());
+        } else {
+            double[] old = grad.toDoubleArray();
+            double[] sum = new double[old.length];
+            for (int i = 0; i < sum.length; i++) sum[i] = old[i] + values[i];
+            grad.assign(sum);
+        }
+    }
+
+    void accumulateGrad(Tensor g) { grad = grad == null ? g : grad.add(g); }
+
+    /** Replaces this tensor's value in place with a new leaf holding {@code values}. */
+    private void assign(double[] values) {
+        Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
+        Realizer.bind(leaf, values);
+        node = leaf;
+    }
+
+    private static Op.Role roleOf(Node n) { return n.op() instanceof Op.Leaf l ? l.role() : Op.Role.INPUT; }
+
+    private static String labelOf(Node n) { return n.op() instanceof Op.Leaf l ? l.label() : "tensor"; }
+
+    // ---- reading values -------------------------------------------------------------------------------------------
+
+    public double[] toDoubleArray() { return Realizer.values(node).clone(); }
+
+    public float[] toFloatArray() {
+        double[] v = Realizer.values(node);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return f;
+    }
+
+    public long[] toLongArray() {
+        double[] v = Realizer.values(node);
+        long[] l = new long[v.length];
+        for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
+        return l;
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        return Realizer.values(node)[0];
+    }
+
+    @Override public String toString() { return TensorFormatter.format(this); }
+
+    // ---- elementwise arithmetic (broadcasting, PyTorch's type promotion) ------------------------------------------
+
+    public Tensor add(Tensor other) { return binary(Op.BinaryFn.ADD, other, "AddBackward0"); }
+
+    public Tensor add(Number other) { return binary(Op.BinaryFn.ADD, scalarLike(other), "AddBackward0"); }
+
+    public Tensor sub(Tensor other) { return binary(Op.BinaryFn.SUB, other, "SubBackward0"); }
+
+    public Tensor sub(Number other) { return binary(Op.BinaryFn.SUB, scalarLike(other), "SubBackward0"); }
+
+    public Tensor mul(Tensor other) { return binary(Op.BinaryFn.MUL, other, "MulBackward0"); }
+
+    public Tensor mul(Number other) { return binary(Op.BinaryFn.MUL, scalarLike(other), "MulBackward0"); }
+
+    /** True division: integer operands give a floating result, as in PyTorch. */
+    public Tensor div(Tensor other) { return floating().binary(Op.BinaryFn.DIV, other.floatingLike(this), "DivBackward0"); }
+
+    public Tensor div(Number other) { return floating().binary(Op.BinaryFn.DIV, floating().scalarLike(other), "DivBackward0"); }
+
+    /** {@code other - this}, for scalars on the left. */
+    public Tensor rsub(Number other) { return scalarLike(other).binary(Op.BinaryFn.SUB, this, "RsubBackward1"); }
+
+    /** {@code other / this}, for scalars on the left. */
+    public Tensor rdiv(Number other) { return floating().scalarLike(other).binary(Op.BinaryFn.DIV, floating(), "DivBackward0"); }
+
+    public Tensor neg() { return derive(Ops.neg(node), "NegBackward0", this); }
+
+    public Tensor pow(Number exponent) {
+        Tensor base = exponent instanceof Double || exponent instanceof Float ? floating() : this;
+        return derive(Ops.pow(base.node, base.scalarLike(exponent).node), "PowBackward0", this);
+    }
+
+    public Tensor pow(Tensor exponent) { return binary(Op.BinaryFn.POW, exponent, "PowBackward1"); }
+
+    public Tensor maximum(Tensor other) { return binary(Op.BinaryFn.MAX, other, "MaximumBackward0"); }
+
+    public Tensor minimum(Tensor other) { return binary(Op.BinaryFn.MIN, other, "MinimumBackward0"); }
+
+    public Tensor exp() { return unary(Op.UnaryFn.EXP, "ExpBackward0"); }
+
+    public Tensor log() { return unary(Op.UnaryFn.LOG, "LogBackward0"); }
+
+    public Tensor sqrt() { return unary(Op.UnaryFn.SQRT, "SqrtBackward0"); }
+
+    public Tensor abs() { return derive(Ops.unary(Op.UnaryFn.ABS, node), "AbsBackward0", this); }
+
+    public Tensor sign() { return derive(Ops.unary(Op.UnaryFn.SIGN, node), "SignBackward0", this); }
+
+    public Tensor reciprocal() { return unary(Op.UnaryFn.RECIPROCAL, "ReciprocalBackward0"); }
+
+    public Tensor tanh() { return unary(Op.UnaryFn.TANH, "TanhBackward0"); }
+
+    public Tensor sigmoid() { return unary(Op.UnaryFn.SIGMOID, "SigmoidBackward0"); }
+
+    /** {@code max(x, 0)}, with PyTorch's zero gradient at 0. */
+    public Tensor relu() { return derive(Ops.where(Ops.gt(node, zero()), node, zero()), "ReluBackward0", this); }
+
+    /** Limits values to [min, max]; either bound may be null. The gradient passes where min ≤ x ≤ max. */
+    public Tensor clamp(Number min, Number max) {
+        Node r = node;
+        if (min != null) r = Ops.where(Ops.lt(r, scalarLike(min).node), scalarLike(min).node, r);
+        if (max != null) r = Ops.where(Ops.gt(r, scalarLike(max).node), scalarLike(max).node, r);
+        String name = min != null && max != null ? "ClampBackward1" : min != null ? "ClampMinBackward0" : "ClampMaxBackward0";
+        return derive(r, name, this);
+    }
+
+    public Tensor clampMin(Number min) { return clamp(min, null); }
+
+    public Tensor clampMax(Number max) { return clamp(null, max); }
+
+    // ---- comparisons (bool results, no gradient) ------------------------------------------------------------------
+
+    public Tensor lt(Tensor other) { return compare(Op.BinaryFn.LT, this, other); }
+
+    public Tensor gt(Tensor other) { return compare(Op.BinaryFn.LT, other, this); }
+
+    public Tensor le(Tensor other) { return lnot(gt(other)); }
+
+    public Tensor ge(Tensor other) { return lnot(lt(other)); }
+
+    public Tensor eq(Tensor other) { return compare(Op.BinaryFn.EQ, this, other); }
+
+    public Tensor ne(Tensor other) { return lnot(eq(other)); }
+
+    public Tensor lt(Number other) { return lt(scalarLike(other)); }
+
+    public Tensor gt(Number other) { return gt(scalarLike(other)); }
+
+    public Tensor le(Number other) { return le(scalarLike(other)); }
+
+    public Tensor ge(Number other) { return ge(scalarLike(other)); }
+
+    public Tensor eq(Number other) { return eq(scalarLike(other)); }
+
+    public Tensor ne(Number other) { return ne(scalarLike(other)); }
+
+    private static Tensor compare(Op.BinaryFn fn, Tensor a, Tensor b) {
+        DType t = promote(a, b);
+        return new Tensor(Ops.binary(fn, Ops.cast(a.node, t), Ops.cast(b.node, t)), false, null);
+    }
+
+    private static Tensor lnot(Tensor bool) {
+        Node n = bool.node;
+        return new Tensor(Ops.eq(n, Ops.full(0, n.shape(), DType.BOOL)), false, null);
+    }
+
+    /** Elementwise choice: {@code cond ? this : other}. */
+    public Tensor where(Tensor cond, Tensor other) {
+        DType t = promote(this, other);
+        Node c = cond.dtype() == DType.BOOL ? cond.node : Ops.cast(cond.node, DType.BOOL);
+        return derive(Ops.where(c, Ops.cast(node, t), Ops.cast(other.node, t)), "WhereBackward0", this, other);
+    }
+
+    /** This tensor converted to {@code dtype}. */
+    public Tensor to(DType dtype) { return dtype == dtype() ? this : derive(Ops.cast(node, dtype), "ToCopyBackward0", this); }
+
+    // ---- reductions -----------------------------------------------------------------------------------------------
+
+    public Tensor sum() { return derive(Ops.sum(accumulable().node, Ops.allAxes(node), false), "SumBackward0", this); }
+
+    public Tensor sum(int... dims) { return sum(dims, false); }
+
+    public Tensor sum(int dim, boolean keepdim) { return sum(new int[] {dim}, keepdim); }
+
+    public Tensor sum(int[] dims, boolean keepdim) { return derive(Ops.sum(accumulable().node, axes(dims), keepdim), "SumBackward1", this); }
+
+    public Tensor mean() {
+        Tensor f = requireFloating("mean");
+        return derive(Ops.div(Ops.sum(f.node, Ops.allAxes(node), false), Ops.scalar(numel(), dtype())), "MeanBackward0", this);
+    }
+
+    public Tensor mean(int... dims) { return mean(dims, false); }
+
+    public Tensor mean(int dim, boolean keepdim) { return mean(new int[] {dim}, keepdim); }
+
+    public Tensor mean(int[] dims, boolean keepdim) {
+        Tensor f = requireFloating("mean");
+        List<Integer> axes = axes(dims);
+        int count = 1;
+        for (int a : axes) count *= node.shape().dim(a);
+        return derive(Ops.div(Ops.sum(f.node, axes, keepdim), Ops.scalar(count, dtype())), "MeanBackward1", this);
+    }
+
+    /** The largest element. */
+    public Tensor max() { return derive(Ops.max(node, Ops.allAxes(node), false), "MaxBackward1", this); }
+
+    /** The largest elements along {@code dim} (values only; see {@link #argmax(int)} for indices). */
+    public Tensor max(int dim, boolean keepdim) { return derive(Ops.max(node, axes(new int[] {dim}), keepdim), "MaxBackward0", this); }
+
+    public Tensor max(int dim) { return max(dim, false); }
+
+    public Tensor min() { return neg().max().neg(); }
+
+    public Tensor amax(int... dims) { return amax(dims, false); }
+
+    public Tensor amax(int[] dims, boolean keepdim) { return derive(Ops.max(node, axes(dims), keepdim), "AmaxBackward0", this); }
+
+    /** Index of the first largest element along {@code dim}, as int64. */
+    public Tensor argmax(int dim) {
+        int a = axis(dim);
+        int n = node.shape().dim(a);
+        Node m = Ops.max(node, List.of(a), true);
+        Node isMax = Ops.eq(node, Ops.expand(m, node.shape()));
+        // first index of the maximum = n - 1 - max over (isMax ? n - 1 - i : -1)
+        int[] iotaShape = new int[dim()];
+        Arrays.fill(iotaShape, 1);
+        iotaShape[a] = n;
+        double[] reversed = new double[n];
+        for (int i = 0; i < n; i++) reversed[i] = n - 1 - i;
+        Node iota = Ops.expand(constant(reversed, Shape.of(iotaShape), DType.I64).node, node.shape());
+        Node score = Ops.where(isMax, iota, Ops.full(-1, node.shape(), DType.I64));
+        Node best = Ops.max(score, List.of(a), false);
+        return new Tensor(Ops.sub(Ops.full(n - 1, best.shape(), DType.I64), best), false, null);
+    }
+
+    // ---- shape and movement ---------------------------------------------------------------------------------------
+
+    /** A view with a new shape; one dimension may be -1 and is then inferred. */
+    public Tensor reshape(int... shape) { return derive(Ops.reshape(node, inferShape(shape)), "ViewBackward0", this); }
+
+    public Tensor view(int... shape) { return reshape(shape); }
+
+    public Tensor permute(int... dims) {
+        if (dims.length != dim()) throw ShapeException.inScope("permute(" + Arrays.toString(dims) + "): number of dims don't match (tensor has " + dim() + ")");
+        List<Integer> order = new ArrayList<>();
+        for (int d : dims) order.add(axis(d));
+        return derive(Ops.permute(node, order), "PermuteBackward0", this);
+    }
+
+    public Tensor transpose(int dim0, int dim1) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < dim(); i++) order.add(i);
+        int a = axis(dim0), b = axis(dim1);
+        order.set(a, b);
+        order.set(b, a);
+        return derive(Ops.permute(node, order), "TransposeBackward0", this);
+    }
+
+    /** Transpose of a tensor with at most 2 dimensions. */
+    public Tensor t() {
+        if (dim() > 2) throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + dim() + "D");
+        return dim() < 2 ? this : derive(Ops.transposeLast(node), "TBackward0", this);
+    }
+
+    public Tensor unsqueeze(int dim) {
+        int a = dim < 0 ? dim + dim() + 1 : dim;
+        if (a < 0 || a > dim()) throw new IndexOutOfBoundsException("unsqueeze: dim " + dim + " out of range for a " + dim() + "-D tensor");
+        int[] d = node.shape().dims();
+        int[] out = new int[d.length + 1];
+        for (int i = 0, j = 0; i < out.length; i++) out[i] = i == a ? 1 : d[j++];
+        return derive(Ops.reshape(node, Shape.of(out)), "UnsqueezeBackward0", this);
+    }
+
+    /** Drops every size-1 dimension. */
+    public Tensor squeeze() {
+        int[] out = Arrays.stream(node.shape().dims()).filter(d -> d != 1).toArray();
+        return derive(Ops.reshape(node, Shape.of(out)), "SqueezeBackward0", this);
+    }
+
+    /** Drops {@code dim} if it has size 1. */
+    public Tensor squeeze(int dim) {
+        int a = axis(dim);
+        if (node.shape().dim(a) != 1) return this;
+        int[] d = node.shape().dims();
+        int[] out = new int[d.length - 1];
+        for (int i = 0, j = 0; i < d.length; i++) if (i != a) out[j++] = d[i];
+        return derive(Ops.reshape(node, Shape.of(out)), "SqueezeBackward1", this);
+    }
+
+    public Tensor flatten() { return flatten(0, -1); }
+
+    public Tensor flatten(int startDim) { return flatten(startDim, -1); }
+
+    public Tensor flatten(int startDim, int endDim) {
+        if (dim() == 0) return reshape(1);
+        int s = axis(startDim), e = axis(endDim);
+        int[] d = node.shape().dims();
+        int[] out = new int[d.length - (e - s)];
+        int j = 0, merged = 1;
+        for (int i = 0; i < d.length; i++) {
+            if (i < s || i > e) out[j++] = d[i];
+            else {
+                merged *= d[i];
+                if (i == e) out[j++] = merged;
+            }
+        }
+        return derive(Ops.reshape(node, Shape.of(out)), "ViewBackward0", this);
+    }
+
+    /** Broadcasts to {@code sizes}; -1 keeps a dimension. */
+    public Tensor expand(int... sizes) {
+        int lead = sizes.length - dim();
+        int[] target = sizes.clone();
+        for (int i = 0; i < target.length; i++) if (target[i] == -1) target[i] = node.shape().dim(i - lead);
+        return derive(Ops.broadcastTo(node, Shape.of(target)), "ExpandBackward0", this);
+    }
+
+    /** Elements {@code start, start+step, ...} below {@code end} along {@code dim}. */
+    public Tensor slice(int dim, int start, int end, int step) {
+        int a = axis(dim);
+        int n = node.shape().dim(a);
+        int s = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+        int e = Math.min(Math.max(end < 0 ? end + n : end, s), n);
+        List<Integer> from = new ArrayList<>(), to = new ArrayList<>(), by = new ArrayList<>();
+        for (int i = 0; i < dim(); i++) {
+            from.add(i == a ? s : 0);
+            to.add(i == a ? e : node.shape().dim(i));
+            by.add(i == a ? step : 1);
+        }
+        if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
+        return derive(Ops.slice(node, from, to, by), "SliceBackward0", this);
+    }
+
+    public Tensor narrow(int dim, int start, int length) { return slice(dim, start, start + length, 1); }
+
+    /** Index {@code i} along the first dimension ({@code a[i]}), dropping that dimension. */
+    public Tensor select(int dim, int index) {
+        int a = axis(dim);
+        int n = node.shape().dim(a);
+        int i = index < 0 ? index + n : index;
+        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + dim + " with size " + n);
+        int[] d = node.shape().dims();
+        int[] out = new int[d.length - 1];
+        for (int k = 0, j = 0; k < d.length; k++) if (k != a) out[j++] = d[k];
+        return derive(Ops.reshape(Ops.narrow(node, a, i, i + 1), Shape.of(out)), "SelectBackward0", this);
+    }
+
+    // ---- contractions and composites ------------------------------------------------------------------------------
+
+    /** Matrix product with PyTorch's rules: 1-D operands are promoted and squeezed back, batch dimensions broadcast. */
+    public Tensor matmul(Tensor other) {
+        if (dim() == 0 || other.dim() == 0) throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are " + dim() + "D and " + other.dim() + "D");
+        DType t = promote(this, other);
+        Node a = Ops.cast(node, t), b = Ops.cast(other.node, t);
+        boolean vecA = dim() == 1, vecB = other.dim() == 1;
+        if (vecA) a = Ops.reshape(a, Shape.of(1, a.shape().dim(0)));
+        if (vecB) b = Ops.reshape(b, Shape.of(b.shape().dim(0), 1));
+        int rank = Math.max(a.shape().rank(), b.shape().rank());
+        int[] batch = batchShape(a.shape(), b.shape(), rank);
+        Node ab = Ops.matmul(Ops.broadcastTo(a, withLast2(batch, a.shape())), Ops.broadcastTo(b, withLast2(batch, b.shape())));
+        int[] out = ab.shape().dims();
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            boolean drop = (vecA && i == out.length - 2) || (vecB && i == out.length - 1);
+            if (!drop) keep.add(out[i]);
+        }
+        Node result = Ops.reshape(ab, Shape.of(keep.stream().mapToInt(Integer::intValue).toArray()));
+        String name = vecA && vecB ? "DotBackward0" : dim() == 2 && other.dim() == 2 ? "MmBackward0" : rank == 2 ? "MvBackward0" : "BmmBackward0";
+        return derive(result, name, this, other);
+    }
+
+    /** Product of two matrices. */
+    public Tensor mm(Tensor other) {
+        if (dim() != 2 || other.dim() != 2) {
+            throw ShapeException.inScope("mm: both arguments must be matrices, got " + shape() + " and " + other.shape());
+        }
+        if (size(1) != other.size(0)) {
+            throw ShapeException.inScope("mm: mat1 and mat2 shapes cannot be multiplied (" + size(0) + "x" + size(1) + " and "
+                    + other.size(0) + "x" + other.size(1) + "), shapes " + shape() + " and " + other.shape());
+        }
+        return matmul(other);
+    }
+
+    public Tensor softmax(int dim) {
+        Tensor f = requireFloating("softmax");
+        List<Integer> a = List.of(axis(dim));
+        Node shifted = Ops.sub(f.node, Ops.max(f.node, a, true));
+        Node e = Ops.unary(Op.UnaryFn.EXP, shifted);
+        return derive(Ops.div(e, Ops.sum(e, a, true)), "SoftmaxBackward0", this);
+    }
+
+    public Tensor logSoftmax(int dim) {
+        Tensor f = requireFloating("log_softmax");
+        List<Integer> a = List.of(axis(dim));
+        Node shifted = Ops.sub(f.node, Ops.max(f.node, a, true));
+        Node lse = Ops.unary(Op.UnaryFn.LOG, Ops.sum(Ops.unary(Op.UnaryFn.EXP, shifted), a, true));
+        return derive(Ops.sub(shifted, lse), "LogSoftmaxBackward0", this);
+    }
+
+    // ---- in place -------------------------------------------------------------------------------------------------
+
+    public Tensor add_(Tensor other) { return inPlace(node(Op.BinaryFn.ADD, other), "AddBackward0", other); }
+
+    public Tensor add_(Number other) { return inPlace(node(Op.BinaryFn.ADD, scalarLike(other)), "AddBackward0"); }
+
+    public Tensor sub_(Tensor other) { return inPlace(node(Op.BinaryFn.SUB, other), "SubBackward0", other); }
+
+    public Tensor sub_(Number other) { return inPlace(node(Op.BinaryFn.SUB, scalarLike(other)), "SubBackward0"); }
+
+    public Tensor mul_(Tensor other) { return inPlace(node(Op.BinaryFn.MUL, other), "MulBackward0", other); }
+
+    public Tensor mul_(Number other) { return inPlace(node(Op.BinaryFn.MUL, scalarLike(other)), "MulBackward0"); }
+
+    public Tensor div_(Tensor other) { return inPlace(node(Op.BinaryFn.DIV, other), "DivBackward0", other); }
+
+    public Tensor div_(Number other) { return inPlace(node(Op.BinaryFn.DIV, scalarLike(other)), "DivBackward0"); }
+
+    public Tensor zero_() { return fill_(0); }
+
+    public Tensor fill_(Number value) { return inPlace(Ops.full(value.doubleValue(), node.shape(), dtype()), "FillBackward0"); }
+
+    /** Copies {@code src}'s values (broadcast, converted to this dtype) into this tensor. */
+    public Tensor copy_(Tensor src) { return inPlace(Ops.broadcastTo(Ops.cast(src.node, dtype()), node.shape()), "CopyBackward0", src); }
+
+    private Node node(Op.BinaryFn fn, Tensor other) {
+        Node o = Ops.cast(other.node, dtype());
+        Node r = Ops.binary(fn, node, o);
+        if (!r.shape().equals(node.shape())) {
+            throw ShapeException.inScope("output with shape " + shape() + " doesn't match the broadcast shape " + new Size(r.shape()));
+        }
+        return r;
+    }
+
+    private Tensor inPlace(Node result, String gradFnName, Tensor... others) {
+        boolean othersRequireGrad = false;
+        for (Tensor o : others) othersRequireGrad |= o.requiresGrad;
+        boolean track = Autograd.isGradEnabled() && (requiresGrad || othersRequireGrad);
+        if (track && isLeaf() && requiresGrad) {
+            throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        if (track) {
+            Tensor before = new Tensor(node, requiresGrad, gradFn);
+            List<Tensor> inputs = new ArrayList<>(List.of(before));
+            inputs.addAll(List.of(others));
+            node = result;
+            requiresGrad = true;
+            gradFn = new GradFn(gradFnName, inputs);
+        } else {
+            assign(Realizer.values(result));
+        }
+        return this;
+    }
+
+    // ---- Kotlin operator aliases ----------------------------------------------------------------------------------
+
+    public Tensor plus(Tensor other) { return add(other); }
+
+    public Tensor plus(Number other) { return add(other); }
+
+    public Tensor minus(Tensor other) { return sub(other); }
+
+    public Tensor minus(Number other) { return sub(other); }
+
+    public Tensor times(Tensor other) { return mul(other); }
+
+    public Tensor times(Number other) { return mul(other); }
+
+    public Tensor unaryMinus() { return neg(); }
+
+    public Tensor get(int index) { return select(0, index); }
+
+    public Tensor get(int i, int j) { return select(0, i).select(0, j); }
+
+    /** Compares a one-element tensor with a number (Kotlin's {@code x.sum() > 1}). */
+    public int compareTo(Number other) { return Double.compare(item(), other.doubleValue()); }
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    private Tensor unary(Op.UnaryFn fn, String gradFnName) {
+        Tensor f = floating();
+        return derive(Ops.unary(fn, f.node), gradFnName, this);
+    }
+
+    private Tensor binary(Op.BinaryFn fn, Tensor other, String gradFnName) {
+        DType t = promote(this, other);
+        return derive(Ops.binary(fn, Ops.cast(node, t), Ops.cast(other.node, t)), gradFnName, this, other);
+    }
+
+    /** A 0-d constant for a Python-style scalar: keeps this tensor's dtype unless a float meets an integer tensor. */
+    private Tensor scalarLike(Number value) {
+        boolean floatValue = value instanceof Double || value instanceof Float;
+        DType t = floatValue && !dtype().isFloating() ? DType.F32 : dtype();
+        return new Tensor(Ops.scalar(value.doubleValue(), t), false, null).asWrappedScalar();
+    }
+
+    private Tensor asWrappedScalar() {
+        wrappedScalar = true;
+        return this;
+    }
+
+    private Node zero() { return Ops.scalar(0, dtype()); }
+
+    /** This tensor, converted to float32 if it is not floating already (for math that needs floats). */
+    private Tensor floating() { return dtype().isFloating() ? this : to(DType.F32); }
+
+    private Tensor floatingLike(Tensor other) { return dtype().isFloating() ? this : to(other.floating().dtype()); }
+
+    /** Sums of bool and int32 accumulate in int64, as in PyTorch. */
+    private Tensor accumulable() { return dtype() == DType.BOOL || dtype() == DType.I32 ? to(DType.I64) : this; }
+
+    private Tensor requireFloating(String op) {
+        if (!dtype().isFloating()) {
+            throw new IllegalArgumentException(op + "(): expected a floating point tensor, got " + dtype().torchName());
+        }
+        return this;
+    }
+
+    /**
+     * PyTorch's promotion: the higher kind (bool < integer < floating) wins; within a kind, a dimensioned tensor beats
+     * a 0-d one, which beats a wrapped number; equals pick the wider type.
+     */
+    static DType promote(Tensor a, Tensor b) {
+        DType x = a.dtype(), y = b.dtype();
+        if (x == y) return x;
+        if (kind(x) != kind(y)) return kind(x) > kind(y) ? x : y;
+        int pa = priority(a), pb = priority(b);
+        if (pa != pb) return pa > pb ? x : y;
+        return x.byteSize() >= y.byteSize() ? x : y;
+    }
+
+    private static int priority(Tensor t) { return t.wrappedScalar ? 0 : t.dim() == 0 ? 1 : 2; }
+
+    private static int kind(DType t) { return t.isFloating() ? 2 : t == DType.BOOL ? 0 : 1; }
+
+    int axis(int dim) {
+        int r = Math.max(dim(), 1);
+        int a = dim < 0 ? dim + r : dim;
+        if (a < 0 || a >= r) {
+            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -r + ", " + (r - 1) + "], but got " + dim + ")");
+        }
+        return a;
+    }
+
+    private List<Integer> axes(int[] dims) {
+        List<Integer> axes = new ArrayList<>();
+        for (int d : dims) {
+            int a = axis(d);
+            if (axes.contains(a)) throw new IllegalArgumentException("dim " + a + " appears multiple times in the list of dims");
+            axes.add(a);
+        }
+        axes.sort(null);
+        return axes;
+    }
+
+    private Shape inferShape(int[] shape) {
+        int known = 1, infer = -1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("only one dimension can be inferred");
+                infer = i;
+            } else {
+                known *= shape[i];
+            }
+        }
+        int[] out = shape.clone();
+        if (infer >= 0) {
+            if (known == 0 || numel() % known != 0) {
+                throw ShapeException.inScope("shape '" + Arrays.toString(shape) + "' is invalid for input of size " + numel());
+            }
+            out[infer] = numel() / known;
+        }
+        if (Shape.of(out).numel() != numel()) {
+            throw ShapeException.inScope("shape '" + Arrays.toString(shape) + "' is invalid for input of size " + numel());
+        }
+        return Shape.of(out);
+    }
+
+    private static int[] batchShape(Shape a, Shape b, int rank) {
+        int[] batch = new int[rank - 2];
+        for (int i = 0; i < rank - 2; i++) {
+            int ia = i - (rank - a.rank()), ib = i - (rank - b.rank());
+            int da = ia >= 0 ? a.dim(ia) : 1, db = ib >= 0 ? b.dim(ib) : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw ShapeException.inScope("matmul: batch dimensions of " + a + " and " + b + " cannot be broadcast");
+            }
+            batch[i] = Math.max(da, db);
+        }
+        return batch;
+    }
+
+    private static Shape withLast2(int[] batch, Shape s) {
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = s.dim(s.rank() - 2);
+        out[batch.length + 1] = s.dim(s.rank() - 1);
+        return Shape.of(out);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.kiln.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The vector-Jacobian product of every primitive, in one place: given a node and the gradient {@code g} flowing
+ * into its output, the gradient flowing into each input (null where none flows). Rules are written in IR, so
+ * gradients are graphs themselves and can be differentiated again.
+ */
+final class Vjp {
+    private Vjp() {}
+
+    static Node[] rule(Node n, Node g) {
+        List<Node> in = n.inputs();
+        return switch (n.op()) {
+            case Op.Leaf l -> new Node[0];
+            case Op.Constant c -> new Node[0];
+            case Op.RandomUniform r -> new Node[] {null};
+            case Op.Cast c -> new Node[] {in.get(0).dtype().isFloating() ? Ops.cast(g, in.get(0).dtype()) : null};
+            case Op.Unary u -> new Node[] {unary(u.fn(), in.get(0), n, g)};
+            case Op.Binary b -> binary(b.fn(), in.get(0), in.get(1), n, g);
+            case Op.Where w -> new Node[] {null, Ops.where(in.get(0), g, Ops.zerosLike(g)), Ops.where(in.get(0), Ops.zerosLike(g), g)};
+            case Op.Reduce r -> new Node[] {reduce(r, in.get(0), n, g)};
+            case Op.Reshape r -> new Node[] {Ops.reshape(g, in.get(0).shape())};
+            case Op.Permute p -> new Node[] {Ops.permute(g, Ops.inversePermutation(p.order()))};
+            case Op.Expand e -> new Node[] {Ops.sumTo(g, in.get(0).shape())};
+            case Op.Slice s -> new Node[] {unslice(s, in.get(0).shape(), g)};
+            case Op.Pad p -> new Node[] {unpad(p, in.get(0).shape(), g)};
+            case Op.MatMul m -> new Node[] {
+                    Ops.matmul(g, Ops.transposeLast(in.get(1))),
+                    Ops.matmul(Ops.transposeLast(in.get(0)), g)};
+            case Op.Conv2d c -> new Node[] {conv2dInput(c, in.get(0), in.get(1), g), conv2dWeight(c, in.get(0), in.get(1), g)};
+        };
+    }
+
+    private static Node unary(Op.UnaryFn fn, Node x, Node out, Node g) {
+        return switch (fn) {
+            case NEG -> Ops.neg(g);
+            case RECIPROCAL -> Ops.neg(Ops.mul(g, Ops.mul(out, out)));
+            case EXP -> Ops.mul(g, out);
+            case LOG -> Ops.div(g, x);
+            case SQRT -> Ops.div(g, Ops.mul(out, 2));
+            case ABS -> Ops.mul(g, Ops.unary(Op.UnaryFn.SIGN, x));
+            case SIGN -> null;
+            case TANH -> Ops.mul(g, Ops.sub(Ops.onesLike(out), Ops.mul(out, out)));
+            case SIGMOID -> Ops.mul(g, Ops.mul(out, Ops.sub(Ops.onesLike(out), out)));
+        };
+    }
+
+    private static Node[] binary(Op.BinaryFn fn, Node a, Node b, Node out, Node g) {
+        return switch (fn) {
+            case ADD -> new Node[] {g, g};
+            case SUB -> new Node[] {g, Ops.neg(g)};
+            case MUL -> new Node[] {Ops.mul(g, b), Ops.mul(g, a)};
+            case DIV -> new Node[] {Ops.div(g, b), Ops.neg(Ops.div(Ops.mul(g, out), b))};
+            // ties split the gradient evenly, as torch.maximum/minimum do
+            case MAX -> split(g, Ops.gt(a, b), Ops.eq(a, b));
+            case MIN -> split(g, Ops.lt(a, b), Ops.eq(a, b));
+            case POW -> new Node[] {
+                    Ops.mul(g, Ops.mul(b, Ops.pow(a, Ops.sub(b, Ops.onesLike(b))))),
+                    Ops.mul(g, Ops.mul(out, Ops.unary(Op.UnaryFn.LOG, a)))};
+            case LT, EQ -> new Node[] {null, null};
+        };
+    }
+
+    /** Gradient to the first operand where it wins, half where both tie, the rest to the second. */
+    private static Node[] split(Node g, Node firstWins, Node tie) {
+        Node half = Ops.full(0.5, g.shape(), g.dtype());
+        Node share = Ops.where(firstWins, Ops.onesLike(g), Ops.where(tie, half, Ops.zerosLike(g)));
+        Node ga = Ops.mul(g, share);
+        return new Node[] {ga, Ops.sub(g, ga)};
+    }
+
+    private static Node reduce(Op.Reduce r, Node x, Node out, Node g) {
+        Shape kept = keptShape(x.shape(), r.axes());
+        Node gk = Ops.expand(Ops.reshape(g, kept), x.shape());
+        return switch (r.fn()) {
+            case SUM -> gk;
+            case MAX -> {
+                // like torch.amax: the gradient is shared evenly among the maxima
+                Node m = Ops.expand(Ops.reshape(out, kept), x.shape());
+                Node mask = Ops.cast(Ops.eq(x, m), x.dtype());
+                Node count = Ops.expand(Ops.sum(mask, r.axes(), true), x.shape());
+                yield Ops.div(Ops.mul(gk, mask), count);
+            }
+        };
+    }
+
+    private static Shape keptShape(Shape s, List<Integer> axes) {
+        int[] d = s.dims();
+        for (int a : axes) d[a] = 1;
+        return Shape.of(d);
+    }
+
+    /** Scatters g back to where the slice read it, zeros elsewhere. */
+    private static Node unslice(Op.Slice s, Shape in, Node g) {
+        if (g.shape().numel() == 0) return Ops.full(0, in, g.dtype());
+        Node grad = g;
+        for (int axis = 0; axis < in.rank(); axis++) {
+            int n = g.shape().dim(axis), step = s.step().get(axis), first = s.start().get(axis);
+            if (step < 0) {
+                grad = Ops.flip(grad, List.of(axis));
+                first = first + (n - 1) * step;
+                step = -step;
+            }
+            grad = Ops.dilate(grad, axis, step);
+            int last = first + (n - 1) * step;
+            List<Integer> before = new ArrayList<>(Collections.nCopies(in.rank(), 0));
+            List<Integer> after = new ArrayList<>(before);
+            before.set(axis, first);
+            after.set(axis, in.dim(axis) - 1 - last);
+            grad = Ops.pad(grad, before, after, 0);
+        }
+        return grad;
+    }
+
+    private static Node unpad(Op.Pad p, Shape in, Node g) {
+        List<Integer> start = new ArrayList<>(), stop = new ArrayList<>();
+        for (int i = 0; i < in.rank(); i++) {
+            start.add(p.before().get(i));
+            stop.add(p.before().get(i) + in.dim(i));
+        }
+        return Ops.slice(g, start, stop, Collections.nCopies(in.rank(), 1));
+    }
+
+    /** dL/dx: the output gradient, dilated by the stride and padded, correlated with the flipped, transposed kernel. */
+    private static Node conv2dInput(Op.Conv2d c, Node x, Node w, Node g) {
+        int kh = w.shape().dim(2), kw = w.shape().dim(3);
+        Node gd = Ops.dilate(Ops.dilate(g, 2, c.strideH()), 3, c.strideW());
+        int spanH = c.dilationH() * (kh - 1), spanW = c.dilationW() * (kw - 1);
+        int restH = (x.shape().dim(2) + 2 * c.padH() - spanH - 1) % c.strideH();
+        int restW = (x.shape().dim(3) + 2 * c.padW() - spanW - 1) % c.strideW();
+        Node padded = Ops.padOrCrop(gd, List.of(0, 0, spanH - c.padH(), spanW - c.padW()),
+                List.of(0, 0, spanH - c.padH() + restH, spanW - c.padW() + restW));
+        Node kernel = Ops.flip(Ops.permute(w, List.of(1, 0, 2, 3)), List.of(2, 3));
+        return Ops.conv2d(padded, kernel, 1, 1, 0, 0, c.dilationH(), c.dilationW());
+    }
+
+    /** dL/dw: the input correlated with the output gradient (batch as the contracted channel), stride and dilation swapped. */
+    private static Node conv2dWeight(Op.Conv2d c, Node x, Node w, Node g) {
+        Node xt = Ops.permute(x, List.of(1, 0, 2, 3));
+        Node gt = Ops.permute(g, List.of(1, 0, 2, 3));
+        Node r = Ops.conv2d(xt, gt, c.dilationH(), c.dilationW(), c.padH(), c.padW(), c.strideH(), c.strideW());
+        Node cropped = Ops.slice(r, List.of(0, 0, 0, 0),
+                List.of(r.shape().dim(0), r.shape().dim(1), w.shape().dim(2), w.shape().dim(3)), List.of(1, 1, 1, 1));
+        return Ops.permute(cropped, List.of(1, 0, 2, 3));
+    }
+}
