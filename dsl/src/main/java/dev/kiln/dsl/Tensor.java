@@ -574,6 +574,33 @@ public class Tensor {
 
     public Tensor zero_() { return fill_(0); }
 
+    /** Python's {@code t[i] = value}: fills the sub-tensor at index {@code i} of the first dimension (Kotlin: {@code t[i] = v}). */
+    public Tensor set(int i, Number value) { return fillAt(new int[] {i}, value); }
+
+    /** Python's {@code t[i, j] = value}. */
+    public Tensor set(int i, int j, Number value) { return fillAt(new int[] {i, j}, value); }
+
+    private Tensor fillAt(int[] index, Number value) {
+        Shape s = node.shape();
+        if (index.length > s.rank()) throw new IndexOutOfBoundsException("too many indices for a " + s.rank() + "-D tensor");
+        int[] at = new int[index.length];
+        for (int k = 0; k < index.length; k++) {
+            at[k] = index[k] < 0 ? index[k] + s.dim(k) : index[k];
+            if (at[k] < 0 || at[k] >= s.dim(k)) {
+                throw new IndexOutOfBoundsException("index " + index[k] + " is out of bounds for dimension " + k + " with size " + s.dim(k));
+            }
+        }
+        int inner = 1;
+        for (int k = index.length; k < s.rank(); k++) inner *= s.dim(k);
+        int[] strides = s.strides();
+        int start = 0;
+        for (int k = 0; k < at.length; k++) start += at[k] * strides[k];
+        double[] mask = new double[s.numel()];
+        java.util.Arrays.fill(mask, start, start + inner, 1);
+        Node selected = constant(mask, s, DType.BOOL).node;
+        return inPlace(Ops.where(selected, Ops.full(value.doubleValue(), s, dtype()), node), "CopySlices");
+    }
+
     public Tensor fill_(Number value) { return inPlace(Ops.full(value.doubleValue(), node.shape(), dtype()), "FillBackward0"); }
 
     /** Copies {@code src}'s values (broadcast, converted to this dtype) into this tensor. */
