@@ -1,8 +1,9 @@
 package dev.kiln.dsl;
 
 import dev.kiln.ir.Graph;
-import dev.kiln.ir.Interpreter;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.backend.HostBuffer;
+import dev.kiln.runtime.Executor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,11 +16,11 @@ import java.util.WeakHashMap;
 
 /**
  * Turns lazy nodes into values. Holds the value of every leaf and of every node realized so far (for as long as
- * the node lives), and evaluates what is missing through the reference {@link Interpreter}. A leaf may also be
+ * the node lives), and computes what is missing on the runtime's backend ({@link Executor}). A leaf may also be
  * defined lazily by another node: a tensor cut from the gradient graph keeps its laziness that way.
  */
 final class Realizer {
-    /** Node → double[] (its value, rounded to its dtype) or Node (a definition still to evaluate). */
+    /** Node → HostBuffer (its value) or Node (a definition still to evaluate). */
     private static final Map<Node, Object> VALUES = Collections.synchronizedMap(new WeakHashMap<>());
 
     private Realizer() {}
@@ -28,18 +29,36 @@ final class Realizer {
         if (values.length != leaf.shape().numel()) {
             throw new IllegalArgumentException(values.length + " values for a tensor of shape " + leaf.shape());
         }
-        double[] rounded = values.clone();
-        for (int i = 0; i < rounded.length; i++) rounded[i] = leaf.dtype().round(rounded[i]);
-        VALUES.put(leaf, rounded);
+        VALUES.put(leaf, HostBuffer.of(leaf.dtype(), values));
+    }
+
+    /** Binds a leaf to a buffer the caller hands over (not copied). */
+    static void bind(Node leaf, HostBuffer buffer) {
+        if (buffer.length() != leaf.shape().numel() || buffer.dtype() != leaf.dtype()) {
+            throw new IllegalArgumentException(buffer.dtype().torchName() + "[" + buffer.length() + "] for a tensor of shape " + leaf.shape()
+                    + " and dtype " + leaf.dtype().torchName());
+        }
+        VALUES.put(leaf, buffer);
     }
 
     static void defineLazily(Node leaf, Node definition) { VALUES.put(leaf, definition); }
 
-    static double[] values(Node n) { return realize(List.of(n)).get(0); }
+    /** The values of {@code n} as doubles (a copy). */
+    static double[] values(Node n) { return buffer(n).toDoubles(); }
 
-    /** The values of all {@code nodes}, evaluated together so shared subgraphs are computed once. */
+    /** The value of {@code n} (shared: don't modify). */
+    static HostBuffer buffer(Node n) { return buffers(List.of(n)).get(0); }
+
+    /** The values of all {@code nodes} as doubles, computed together so shared subgraphs are computed once. */
     static List<double[]> realize(List<Node> nodes) {
-        Map<Node, double[]> known = new IdentityHashMap<>();
+        List<double[]> values = new ArrayList<>();
+        for (HostBuffer b : buffers(nodes)) values.add(b.toDoubles());
+        return values;
+    }
+
+    /** The values of all {@code nodes} (shared: don't modify), computed together. */
+    static List<HostBuffer> buffers(List<Node> nodes) {
+        Map<Node, HostBuffer> known = new IdentityHashMap<>();
         Deque<Node> todo = new ArrayDeque<>(nodes);
         Map<Node, Boolean> seen = new IdentityHashMap<>();
         while (!todo.isEmpty()) {
@@ -47,10 +66,10 @@ final class Realizer {
             if (seen.put(n, Boolean.TRUE) != null) continue;
             Object v = VALUES.get(n);
             if (v instanceof Node definition) {
-                double[] value = values(definition);
+                HostBuffer value = buffer(definition);
                 VALUES.put(n, value);
                 known.put(n, value);
-            } else if (v instanceof double[] value) {
+            } else if (v instanceof HostBuffer value) {
                 known.put(n, value);
             } else if (n.isLeaf()) {
                 throw new IllegalStateException("leaf " + Graph.attributes(n.op()) + " " + n.shape() + " has no value");
@@ -58,17 +77,17 @@ final class Realizer {
                 todo.addAll(n.inputs());
             }
         }
-        Map<Node, double[]> computed = Interpreter.evaluate(nodes, known);
-        List<double[]> result = new ArrayList<>();
-        for (Node n : nodes) {
-            double[] v = known.get(n);
-            if (v == null) {
-                v = computed.get(n);
-                for (int i = 0; i < v.length; i++) v[i] = n.dtype().round(v[i]);
-                VALUES.put(n, v);
+        List<Node> missing = new ArrayList<>();
+        for (Node n : nodes) if (!known.containsKey(n) && !missing.contains(n)) missing.add(n);
+        if (!missing.isEmpty()) {
+            List<HostBuffer> computed = Executor.realize(missing, known);
+            for (int i = 0; i < missing.size(); i++) {
+                VALUES.put(missing.get(i), computed.get(i));
+                known.put(missing.get(i), computed.get(i));
             }
-            result.add(v);
         }
+        List<HostBuffer> result = new ArrayList<>();
+        for (Node n : nodes) result.add(known.get(n));
         return result;
     }
 }

@@ -254,25 +254,41 @@ public abstract class Module {
         Map<String, Tensor> targets = new LinkedHashMap<>();
         stateEntries("", targets);
         List<String> missing = targets.keySet().stream().filter(k -> !state.containsKey(k)).toList();
-        List<String> unexpected = state.keySet().stream().filter(k -> !targets.containsKey(k)).toList();
+        List<String> unexpected = new ArrayList<>();
+        collectUnexpected("", state, unexpected);
         List<String> errors = new ArrayList<>();
         if (strict && !missing.isEmpty()) errors.add("Missing key(s) in state_dict: " + quoted(missing) + ". ");
         if (strict && !unexpected.isEmpty()) errors.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
+        Map<String, Tensor> values = new LinkedHashMap<>();
         targets.forEach((k, target) -> {
             Tensor value = state.get(k);
-            if (value != null && !value.shape().equals(target.shape())) {
+            if (value == null) return;
+            // as in PyTorch, a one-element vector loads into a 0-d tensor (checkpoints often store scalars as [1])
+            if (target.dim() == 0 && value.dim() == 1 && value.numel() == 1) value = value.reshape();
+            if (!value.shape().equals(target.shape())) {
                 errors.add("size mismatch for " + k + ": copying a param with shape " + value.shape()
                         + " from checkpoint, the shape in current model is " + target.shape() + ".");
             }
+            values.put(k, value);
         });
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("Error(s) in loading state_dict for " + getName() + ":\n\t" + String.join("\n\t", errors));
         }
-        Autograd.noGrad(() -> targets.forEach((k, target) -> {
-            Tensor value = state.get(k);
-            if (value != null) target.copy_(value);
-        }));
+        Autograd.noGrad(() -> values.forEach((k, value) -> targets.get(k).copy_(value)));
         return new LoadResult(missing, unexpected);
+    }
+
+    /** Keys that name nothing here, module by module as PyTorch walks them: this module's own first, then each child's. */
+    private void collectUnexpected(String prefix, Map<String, Tensor> state, List<String> out) {
+        Map<String, Module> children = childEntries();
+        for (String key : state.keySet()) {
+            if (!key.startsWith(prefix)) continue;
+            String rest = key.substring(prefix.length());
+            String head = rest.split("\\.", 2)[0];
+            boolean own = ownParameters().containsKey(rest) || buffers.containsKey(rest);
+            if (!own && !children.containsKey(head)) out.add(key);
+        }
+        children.forEach((n, m) -> m.collectUnexpected(prefix + n + ".", state, out));
     }
 
     private static String quoted(List<String> keys) {

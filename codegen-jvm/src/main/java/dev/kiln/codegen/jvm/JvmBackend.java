@@ -1,0 +1,41 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.ir.backend.Backend;
+import dev.kiln.ir.backend.Program;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.KernelGraph;
+import dev.kiln.ir.kernel.Kernels;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The JVM backend: every kernel becomes a hidden class generated with ASM; contractions run on a Vector API GEMM core. */
+public final class JvmBackend implements Backend {
+    @Override public String name() { return "jvm"; }
+
+    @Override public Program compile(KernelGraph graph) {
+        Debug.kernels(graph);
+        List<JvmProgram.Step> steps = new ArrayList<>();
+        for (int i = 0; i < graph.kernels().size(); i++) {
+            Kernel k = graph.kernels().get(i);
+            byte[] bytes = KernelCompiler.generate(k, graph, "K" + i);
+            Debug.bytecode(i, bytes);
+            Object generated = KernelCompiler.instantiate(bytes);
+            steps.add(switch (k) {
+                case Kernel.Contraction c -> JvmProgram.contraction(c, (ContractionKernel) generated, graph);
+                case Kernel.Pointwise p -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), p.shape().numel());
+                case Kernel.Reduction r -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), r.domain().numel());
+            });
+        }
+        return new JvmProgram(graph, steps);
+    }
+
+    /** Sets the number of threads kernels may use (the default is every core). */
+    public static void setThreads(int threads) { Threads.setThreads(threads); }
+
+    /** Whether contractions use the Vector API (the JVM was started with --add-modules jdk.incubator.vector). */
+    public static boolean vectorized() { return dev.kiln.codegen.jvm.gemm.Gemm.vectorized(); }
+
+    /** For debugging: the kernel IR of a graph, as the backend sees it. */
+    static String describe(KernelGraph graph) { return Kernels.format(graph); }
+}

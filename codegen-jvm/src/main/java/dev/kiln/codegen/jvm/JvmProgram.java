@@ -1,0 +1,132 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.codegen.jvm.gemm.Gemm;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.backend.HostBuffer;
+import dev.kiln.ir.backend.Program;
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.Ix;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.KernelGraph;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A compiled kernel graph on the JVM: generated kernels run in order over Java arrays. Temporaries live in the
+ * memory plan's slots, allocated once; each run allocates only its output arrays.
+ */
+final class JvmProgram implements Program {
+    private final KernelGraph graph;
+    private final List<Step> steps;
+    private final Object[] slotArrays;
+
+    interface Step {
+        void run(Object[] buffers);
+    }
+
+    JvmProgram(KernelGraph graph, List<Step> steps) {
+        this.graph = graph;
+        this.steps = steps;
+        Map<Integer, Integer> slotSize = new HashMap<>();
+        Map<Integer, DType> slotType = new HashMap<>();
+        for (KernelGraph.BufferInfo b : graph.buffers()) {
+            if (b.slot() < 0) continue;
+            slotSize.merge(b.slot(), b.shape().numel(), Math::max);
+            slotType.put(b.slot(), b.dtype());
+        }
+        slotArrays = new Object[slotSize.size()];
+        slotSize.forEach((slot, size) -> slotArrays[slot] = HostBuffer.allocate(slotType.get(slot), size).array());
+    }
+
+    @Override public KernelGraph graph() { return graph; }
+
+    @Override public synchronized List<HostBuffer> run(List<HostBuffer> inputs) {
+        if (inputs.size() != graph.inputs().size()) {
+            throw new IllegalArgumentException("program takes " + graph.inputs().size() + " inputs, got " + inputs.size());
+        }
+        Object[] buffers = new Object[graph.buffers().size()];
+        for (int i = 0; i < inputs.size(); i++) {
+            KernelGraph.BufferInfo b = graph.buffer(graph.inputs().get(i));
+            HostBuffer in = inputs.get(i);
+            if (in.dtype() != b.dtype() || in.length() != b.shape().numel()) {
+                throw new IllegalArgumentException("input " + i + " is " + in.dtype().torchName() + "[" + in.length() + "], the program expects "
+                        + b.dtype().torchName() + b.shape());
+            }
+            buffers[b.id()] = in.array();
+        }
+        for (KernelGraph.BufferInfo b : graph.buffers()) {
+            if (b.slot() >= 0) buffers[b.id()] = slotArrays[b.slot()];
+            else if (b.role() == KernelGraph.Role.OUTPUT) buffers[b.id()] = HostBuffer.allocate(b.dtype(), b.shape().numel()).array();
+        }
+        for (Step s : steps) s.run(buffers);
+        List<HostBuffer> out = new ArrayList<>();
+        for (int id : graph.outputs()) out.add(HostBuffer.wrap(graph.buffer(id).dtype(), buffers[id]));
+        return out;
+    }
+
+    /** A pointwise or reduction kernel, its parallel axis split across threads. */
+    static Step loop(LoopKernel kernel, int extent, long work) {
+        return buffers -> Threads.forRange(extent, work, (lo, hi) -> kernel.run(buffers, lo, hi));
+    }
+
+    /** A contraction: operands read in place when they are strided views of a buffer, else packed by generated code. */
+    static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph) {
+        DType t = c.a().dtype();
+        Operand a = Operand.direct(c.a(), Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N);
+        Operand b = Operand.direct(c.b(), Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M);
+        Ix rowMajor = Ix.var(Kernel.Contraction.B, c.batch()).times((long) c.m() * c.n())
+                .plus(Ix.var(Kernel.Contraction.M, c.m()).times(c.n())).plus(Ix.var(Kernel.Contraction.N, c.n()));
+        boolean inPlace = c.outIndex().equals(rowMajor) && graph.buffer(c.output()).dtype() == t;
+        boolean plainStore = inPlace && c.epilogue() instanceof Expr.Acc;
+        Object packA = a == null ? HostBuffer.allocate(t, c.m() * c.k()).array() : null;
+        Object packB = b == null ? HostBuffer.allocate(t, c.k() * c.n()).array() : null;
+        Object temp = inPlace ? null : HostBuffer.allocate(t, c.m() * c.n()).array();
+        long work = (long) c.m() * c.n();
+        return buffers -> {
+            for (int batch = 0; batch < c.batch(); batch++) {
+                Object aArr, bArr;
+                int aOff, ars, acs, bOff, brs, bcs;
+                if (a != null) { aArr = buffers[a.buffer]; aOff = a.offset(batch); ars = a.rowStride; acs = a.colStride; }
+                else { generated.packA(buffers, batch, packA); aArr = packA; aOff = 0; ars = c.k(); acs = 1; }
+                if (b != null) { bArr = buffers[b.buffer]; bOff = b.offset(batch); brs = b.rowStride; bcs = b.colStride; }
+                else { generated.packB(buffers, batch, packB); bArr = packB; bOff = 0; brs = c.n(); bcs = 1; }
+                Object cArr = inPlace ? buffers[c.output()] : temp;
+                int cOff = inPlace ? batch * c.m() * c.n() : 0;
+                multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
+                if (!plainStore) {
+                    int bt = batch;
+                    Threads.forRange(c.m(), work, (lo, hi) -> generated.epilogue(buffers, bt, cArr, cOff, lo, hi));
+                }
+            }
+        };
+    }
+
+    private static void multiply(DType t, int m, int n, int k, Object a, int aOff, int ars, int acs, Object b, int bOff, int brs, int bcs, Object c, int cOff) {
+        switch (t) {
+            case F32 -> Gemm.best().sgemm(m, n, k, (float[]) a, aOff, ars, acs, (float[]) b, bOff, brs, bcs, (float[]) c, cOff, n, false, Threads.parallelism());
+            case F64 -> SmallGemm.dgemm(m, n, k, (double[]) a, aOff, ars, acs, (double[]) b, bOff, brs, bcs, (double[]) c, cOff, n);
+            case I64 -> SmallGemm.lgemm(m, n, k, (long[]) a, aOff, ars, acs, (long[]) b, bOff, brs, bcs, (long[]) c, cOff, n);
+            case I32 -> SmallGemm.igemm(m, n, k, (int[]) a, aOff, ars, acs, (int[]) b, bOff, brs, bcs, (int[]) c, cOff, n);
+            case BOOL -> throw new IllegalArgumentException("matmul/conv2d of bool tensors is not supported; convert to a number type first");
+        }
+    }
+
+    /** An operand that is a plain strided read of one buffer: element (row, col) at offset(batch) + row·rowStride + col·colStride. */
+    record Operand(int buffer, Ix index, int rowStride, int colStride) {
+        static Operand direct(Expr e, int rowVar, int colVar, int otherVar) {
+            if (!(e instanceof Expr.Load l) || l.index().mentions(otherVar)) return null;
+            Long rs = l.index().linearCoefficient(rowVar), cs = l.index().linearCoefficient(colVar);
+            if (rs == null || cs == null) return null;
+            return new Operand(l.buffer(), l.index(), (int) (long) rs, (int) (long) cs);
+        }
+
+        int offset(int batch) {
+            long[] vars = new long[4];
+            vars[Kernel.Contraction.B] = batch;
+            return (int) index.evaluate(vars);
+        }
+    }
+}

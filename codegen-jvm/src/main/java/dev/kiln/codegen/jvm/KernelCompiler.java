@@ -1,0 +1,264 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.Ix;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.KernelGraph;
+import dev.kiln.ir.kernel.Kernels;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.commons.GeneratorAdapter;
+import org.objectweb.asm.commons.Method;
+
+import java.lang.invoke.MethodHandles;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Turns one kernel into a hidden class: a {@link LoopKernel} for pointwise and reduction kernels (loops over the
+ * output, reductions innermost), a {@link ContractionKernel} for contractions (operand packing and epilogue; the
+ * product itself runs in the GEMM core).
+ */
+final class KernelCompiler {
+    /** Sees every generated class (tests verify them with CheckClassAdapter; debugging prints them). */
+    static volatile Consumer<byte[]> listener;
+
+    private static final String PACKAGE = "dev/kiln/codegen/jvm/";
+    private static final Type OBJECT_ARRAY = Type.getType(Object[].class);
+
+    private KernelCompiler() {}
+
+    /** The parallel axis of a loop nest: the first axis (of those not reduced) with more than one index. */
+    static int parallelAxis(Shape domain, List<Integer> reduced) {
+        for (int i = 0; i < domain.rank(); i++) if (!reduced.contains(i) && domain.dim(i) > 1) return i;
+        return -1;
+    }
+
+    /** How many indices the parallel axis has (1 when there is none). */
+    static int parallelExtent(Kernel k) {
+        return switch (k) {
+            case Kernel.Pointwise p -> extent(p.shape(), List.of());
+            case Kernel.Reduction r -> extent(r.domain(), r.axes());
+            case Kernel.Contraction c -> c.m();
+        };
+    }
+
+    private static int extent(Shape domain, List<Integer> reduced) {
+        int axis = parallelAxis(domain, reduced);
+        return axis < 0 ? 1 : domain.dim(axis);
+    }
+
+    static byte[] generate(Kernel k, KernelGraph graph, String name) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
+        };
+        String iface = k instanceof Kernel.Contraction ? Type.getInternalName(ContractionKernel.class) : Type.getInternalName(LoopKernel.class);
+        cw.visit(Opcodes.V21, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, PACKAGE + name, null, "java/lang/Object", new String[] {iface});
+        GeneratorAdapter ctor = new GeneratorAdapter(Opcodes.ACC_PUBLIC, Method.getMethod("void <init>()"), null, null, cw);
+        ctor.loadThis();
+        ctor.invokeConstructor(Type.getType(Object.class), Method.getMethod("void <init>()"));
+        ctor.returnValue();
+        ctor.endMethod();
+        switch (k) {
+            case Kernel.Pointwise p -> pointwise(cw, p, graph);
+            case Kernel.Reduction r -> reduction(cw, r, graph);
+            case Kernel.Contraction c -> contraction(cw, c, graph);
+        }
+        cw.visitEnd();
+        byte[] bytes = cw.toByteArray();
+        Consumer<byte[]> l = listener;
+        if (l != null) l.accept(bytes);
+        return bytes;
+    }
+
+    static Object instantiate(byte[] bytes) {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+            return lookup.findConstructor(lookup.lookupClass(), java.lang.invoke.MethodType.methodType(void.class)).invoke();
+        } catch (Throwable e) {
+            throw new IllegalStateException("could not load a generated kernel class", e);
+        }
+    }
+
+    // ---- pointwise ----------------------------------------------------------------------------------------------
+
+    private static void pointwise(ClassWriter cw, Kernel.Pointwise p, KernelGraph graph) {
+        KernelEmitter e = loopMethod(cw, p, graph);
+        Shape s = p.shape();
+        int par = parallelAxis(s, List.of());
+        nest(e, s, List.of(), par, 0, () -> e.store(p.output(), offset(s), graph.buffer(p.output()).dtype(), () -> e.expr(p.value())));
+        e.g.returnValue();
+        e.g.endMethod();
+    }
+
+    /** Loops over the given axes (skipping size-1 and excluded ones), the parallel one over [lo, hi), innermost body. */
+    private static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, Runnable body) {
+        if (axis == s.rank()) {
+            e.scoped(body);
+            return;
+        }
+        if (excluded.contains(axis) || s.dim(axis) == 1) {
+            nest(e, s, excluded, par, axis + 1, body);
+            return;
+        }
+        if (axis == par) e.loop(axis, e.arg(1), e.arg(2), () -> nest(e, s, excluded, par, axis + 1, body));
+        else e.loop(axis, e.constant(0), e.constant(s.dim(axis)), () -> nest(e, s, excluded, par, axis + 1, body));
+    }
+
+    private static Ix offset(Shape s) {
+        int[] strides = s.strides();
+        Ix off = Ix.constant(0);
+        for (int i = 0; i < s.rank(); i++) off = off.plus(Ix.var(i, s.dim(i)).times(strides[i]));
+        return off;
+    }
+
+    // ---- reduction ----------------------------------------------------------------------------------------------
+
+    private static void reduction(ClassWriter cw, Kernel.Reduction r, KernelGraph graph) {
+        KernelEmitter e = loopMethod(cw, r, graph);
+        Shape d = r.domain();
+        int par = parallelAxis(d, r.axes());
+        DType t = r.body().dtype();
+        DType accType = accumulatorType(t, r.fn());
+        Type at = KernelEmitter.valueType(accType);
+        int acc = e.g.newLocal(at);
+        Runnable perOutput = () -> {
+            initial(e, r.fn(), accType);
+            e.g.storeLocal(acc);
+            nest(e, d, nonReduced(d, r.axes()), -1, 0, () -> {
+                e.g.loadLocal(acc);
+                e.expr(r.body());
+                e.convert(t, accType);
+                combine(e, r.fn(), accType);
+                e.g.storeLocal(acc);
+            });
+            int result = e.g.newLocal(KernelEmitter.valueType(t));
+            e.g.loadLocal(acc);
+            e.convert(accType, t);
+            e.g.storeLocal(result);
+            e.setAccumulator(result);
+            e.scoped(() -> e.store(r.output(), r.outIndex(), graph.buffer(r.output()).dtype(), () -> e.expr(r.epilogue())));
+        };
+        nest(e, d, r.axes(), par, 0, perOutput);
+        e.g.returnValue();
+        e.g.endMethod();
+    }
+
+    private static List<Integer> nonReduced(Shape d, List<Integer> reduced) {
+        List<Integer> axes = new java.util.ArrayList<>();
+        for (int i = 0; i < d.rank(); i++) if (!reduced.contains(i)) axes.add(i);
+        return axes;
+    }
+
+    /** Sums of float32 accumulate in double (as the reference interpreter does); integers in long. */
+    private static DType accumulatorType(DType t, dev.kiln.ir.Op.ReduceFn fn) {
+        return switch (fn) {
+            case SUM -> switch (t) {
+                case F32, F64 -> DType.F64;
+                case I32, I64, BOOL -> DType.I64;
+            };
+            case MAX -> t;
+        };
+    }
+
+    private static void initial(KernelEmitter e, dev.kiln.ir.Op.ReduceFn fn, DType t) {
+        switch (fn) {
+            case SUM -> e.push(0, t);
+            case MAX -> e.push(switch (t) {
+                case F32, F64 -> Double.NEGATIVE_INFINITY;
+                case I32 -> Integer.MIN_VALUE;
+                case I64 -> Long.MIN_VALUE;
+                case BOOL -> 0;
+            }, t);
+        }
+    }
+
+    private static void combine(KernelEmitter e, dev.kiln.ir.Op.ReduceFn fn, DType t) {
+        Type vt = KernelEmitter.valueType(t);
+        switch (fn) {
+            case SUM -> e.g.math(GeneratorAdapter.ADD, vt);
+            case MAX -> e.g.invokeStatic(Type.getType(Math.class), new Method("max", vt, new Type[] {vt, vt}));
+        }
+    }
+
+    /** {@code void run(Object[] buffers, int lo, int hi)} with every buffer the kernel touches bound to a typed local. */
+    private static KernelEmitter loopMethod(ClassWriter cw, Kernel k, KernelGraph graph) {
+        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method("run", Type.VOID_TYPE,
+                new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.INT_TYPE}), null, null, cw);
+        g.visitCode();
+        KernelEmitter e = new KernelEmitter(g);
+        bindBuffers(e, k, graph, 0);
+        return e;
+    }
+
+    private static void bindBuffers(KernelEmitter e, Kernel k, KernelGraph graph, int arg) {
+        e.bindBuffer(arg, k.output(), graph.buffer(k.output()).dtype());
+        for (int id : Kernels.reads(k)) e.bindBuffer(arg, id, graph.buffer(id).dtype());
+    }
+
+    // ---- contraction --------------------------------------------------------------------------------------------
+
+    private static void contraction(ClassWriter cw, Kernel.Contraction c, KernelGraph graph) {
+        DType t = c.a().dtype();
+        Type array = KernelEmitter.arrayType(t);
+        // packA(Object[] buffers, int batch, Object a): a[m*K + k] = A(batch, m, k)
+        pack(cw, c, graph, "packA", array, Kernel.Contraction.M, c.m(), Kernel.Contraction.K, c.k(), c.a());
+        pack(cw, c, graph, "packB", array, Kernel.Contraction.K, c.k(), Kernel.Contraction.N, c.n(), c.b());
+        // epilogue(Object[] buffers, int batch, Object c, int cOffset, int lo, int hi)
+        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method("epilogue", Type.VOID_TYPE,
+                new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class), Type.INT_TYPE, Type.INT_TYPE, Type.INT_TYPE}), null, null, cw);
+        g.visitCode();
+        KernelEmitter e = new KernelEmitter(g);
+        bindBuffers(e, c, graph, 0);
+        int cArray = g.newLocal(array);
+        g.loadArg(2);
+        g.checkCast(array);
+        g.storeLocal(cArray);
+        e.bindVar(Kernel.Contraction.B, batchLocal(g));
+        int acc = g.newLocal(KernelEmitter.valueType(t));
+        e.loop(Kernel.Contraction.M, e.arg(4), e.arg(5), () -> e.loop(Kernel.Contraction.N, e.constant(0), e.constant(c.n()), () -> e.scoped(() -> {
+            g.loadLocal(cArray);
+            g.loadArg(3);
+            e.ix(Ix.var(Kernel.Contraction.M, c.m()).times(c.n()).plus(Ix.var(Kernel.Contraction.N, c.n())));
+            g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+            g.arrayLoad(KernelEmitter.elementType(t));
+            g.storeLocal(acc);
+            e.setAccumulator(acc);
+            e.store(c.output(), c.outIndex(), graph.buffer(c.output()).dtype(), () -> e.expr(c.epilogue()));
+        })));
+        g.returnValue();
+        g.endMethod();
+    }
+
+    private static void pack(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, String name, Type array,
+                             int rowVar, int rows, int colVar, int cols, Expr value) {
+        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, Type.VOID_TYPE,
+                new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class)}), null, null, cw);
+        g.visitCode();
+        KernelEmitter e = new KernelEmitter(g);
+        for (int id : Kernels.reads(new Kernel.Pointwise(c.output(), Shape.scalar(), value))) e.bindBuffer(0, id, graph.buffer(id).dtype());
+        int dst = g.newLocal(array);
+        g.loadArg(2);
+        g.checkCast(array);
+        g.storeLocal(dst);
+        int packId = -1;                  // a pseudo buffer id for the destination
+        e.bindBufferLocal(packId, dst);
+        e.bindVar(Kernel.Contraction.B, batchLocal(g));
+        Ix index = Ix.var(rowVar, rows).times(cols).plus(Ix.var(colVar, cols));
+        e.loop(rowVar, e.constant(0), e.constant(rows), () -> e.loop(colVar, e.constant(0), e.constant(cols),
+                () -> e.scoped(() -> e.store(packId, index, value.dtype(), () -> e.expr(value)))));
+        g.returnValue();
+        g.endMethod();
+    }
+
+    /** The batch argument (index 1) copied into a local the emitter treats as loop variable B. */
+    private static int batchLocal(GeneratorAdapter g) {
+        int local = g.newLocal(Type.INT_TYPE);
+        g.loadArg(1);
+        g.storeLocal(local);
+        return local;
+    }
+}

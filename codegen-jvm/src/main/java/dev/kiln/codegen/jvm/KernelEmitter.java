@@ -1,0 +1,395 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Rng;
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.Ix;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.commons.GeneratorAdapter;
+import org.objectweb.asm.commons.Method;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Emits kernel code at the level of intent: index expressions, typed scalar expressions (each distinct
+ * subexpression computed once per scope), masked loads, counted loops, typed loads and stores. Values live on the
+ * JVM stack in their dtype's Java type: float, double, int, long, and int 0/1 for bool.
+ */
+final class KernelEmitter {
+    private static final Type MATH = Type.getType(Math.class);
+    private static final Type RNG = Type.getType(Rng.class);
+
+    final GeneratorAdapter g;
+    private final Map<Integer, Integer> bufferLocals = new HashMap<>();
+    private final Map<Integer, Integer> varLocals = new HashMap<>();
+    private final Deque<Map<Expr, Integer>> scopes = new ArrayDeque<>();
+    private int accLocal = -1;
+
+    KernelEmitter(GeneratorAdapter g) {
+        this.g = g;
+        scopes.push(new HashMap<>());
+    }
+
+    // ---- types --------------------------------------------------------------------------------------------------
+
+    static Type valueType(DType t) {
+        return switch (t) {
+            case F32 -> Type.FLOAT_TYPE;
+            case F64 -> Type.DOUBLE_TYPE;
+            case I32, BOOL -> Type.INT_TYPE;
+            case I64 -> Type.LONG_TYPE;
+        };
+    }
+
+    static Type elementType(DType t) { return t == DType.BOOL ? Type.BYTE_TYPE : valueType(t); }
+
+    static Type arrayType(DType t) { return Type.getType("[" + elementType(t).getDescriptor()); }
+
+    // ---- buffers, variables, accumulator ------------------------------------------------------------------------
+
+    /** Loads {@code buffers[id]} (argument {@code arg}, an Object[]) into a typed local once. */
+    void bindBuffer(int arg, int id, DType dtype) {
+        if (bufferLocals.containsKey(id)) return;
+        int local = g.newLocal(arrayType(dtype));
+        g.loadArg(arg);
+        g.push(id);
+        g.arrayLoad(Type.getType(Object.class));
+        g.checkCast(arrayType(dtype));
+        g.storeLocal(local);
+        bufferLocals.put(id, local);
+    }
+
+    /** Binds an array-typed local to a buffer id (e.g. a pack buffer passed as an argument). */
+    void bindBufferLocal(int id, int local) { bufferLocals.put(id, local); }
+
+    int bufferLocal(int id) {
+        Integer l = bufferLocals.get(id);
+        if (l == null) throw new IllegalStateException("buffer b" + id + " is not bound");
+        return l;
+    }
+
+    int newVar(int id) {
+        int local = g.newLocal(Type.INT_TYPE);
+        varLocals.put(id, local);
+        return local;
+    }
+
+    void bindVar(int id, int local) { varLocals.put(id, local); }
+
+    void setAccumulator(int local) { accLocal = local; }
+
+    // ---- loops --------------------------------------------------------------------------------------------------
+
+    /** {@code for (var = from; var < to; var++) body}; {@code from} and {@code to} push ints. */
+    void loop(int varId, Runnable from, Runnable to, Runnable body) {
+        int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
+        from.run();
+        g.storeLocal(v);
+        Label head = new Label(), end = new Label();
+        g.mark(head);
+        g.loadLocal(v);
+        to.run();
+        g.ifICmp(GeneratorAdapter.GE, end);
+        body.run();
+        g.iinc(v, 1);
+        g.goTo(head);
+        g.mark(end);
+    }
+
+    /** Runs {@code body} with a fresh subexpression scope (values computed inside are forgotten after). */
+    void scoped(Runnable body) {
+        scopes.push(new HashMap<>());
+        try {
+            body.run();
+        } finally {
+            scopes.pop();
+        }
+    }
+
+    /** Pushes the int argument {@code arg}. */
+    Runnable arg(int arg) { return () -> g.loadArg(arg); }
+
+    /** Pushes the int constant {@code c}. */
+    Runnable constant(int c) { return () -> g.push(c); }
+
+    // ---- index arithmetic ---------------------------------------------------------------------------------------
+
+    /** Pushes an index expression as an int. */
+    void ix(Ix x) {
+        boolean first = true;
+        for (Ix.Term t : x.terms()) {
+            atom(t.atom());
+            if (t.coef() == -1) g.math(GeneratorAdapter.NEG, Type.INT_TYPE);
+            else if (t.coef() != 1) {
+                g.push((int) t.coef());
+                g.math(GeneratorAdapter.MUL, Type.INT_TYPE);
+            }
+            if (!first) g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+            first = false;
+        }
+        if (first) g.push((int) x.constantPart());
+        else if (x.constantPart() != 0) {
+            g.push((int) x.constantPart());
+            g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+        }
+    }
+
+    private void atom(Ix.Atom a) {
+        switch (a) {
+            case Ix.Var v -> {
+                Integer local = varLocals.get(v.id());
+                if (local == null) throw new IllegalStateException("loop variable i" + v.id() + " is not bound");
+                g.loadLocal(local);
+            }
+            case Ix.Div d -> {
+                ix(d.x());
+                g.push((int) d.divisor());
+                if (d.x().min() >= 0) g.math(GeneratorAdapter.DIV, Type.INT_TYPE);
+                else g.invokeStatic(MATH, Method.getMethod("int floorDiv(int, int)"));
+            }
+            case Ix.Mod m -> {
+                ix(m.x());
+                g.push((int) m.divisor());
+                if (m.x().min() >= 0) g.math(GeneratorAdapter.REM, Type.INT_TYPE);
+                else g.invokeStatic(MATH, Method.getMethod("int floorMod(int, int)"));
+            }
+        }
+    }
+
+    // ---- scalar expressions -------------------------------------------------------------------------------------
+
+    /** Pushes the value of {@code e} in its dtype's value type. */
+    void expr(Expr e) {
+        for (Map<Expr, Integer> scope : scopes) {
+            Integer local = scope.get(e);
+            if (local != null) {
+                g.loadLocal(local);
+                return;
+            }
+        }
+        compute(e);
+        if (e instanceof Expr.Const || e instanceof Expr.Acc) return;
+        int local = g.newLocal(valueType(e.dtype()));
+        g.storeLocal(local);
+        g.loadLocal(local);
+        scopes.peek().put(e, local);
+    }
+
+    private void compute(Expr e) {
+        switch (e) {
+            case Expr.Load l -> {
+                g.loadLocal(bufferLocal(l.buffer()));
+                ix(l.index());
+                g.arrayLoad(elementType(l.dtype()));
+            }
+            case Expr.Const c -> push(c.value(), c.dtype());
+            case Expr.Acc a -> {
+                if (accLocal < 0) throw new IllegalStateException("no accumulator in this kernel part");
+                g.loadLocal(accLocal);
+            }
+            case Expr.Unary u -> unary(u);
+            case Expr.Binary b -> binary(b);
+            case Expr.Where w -> {
+                expr(w.a());
+                int a = g.newLocal(valueType(w.dtype()));
+                g.storeLocal(a);
+                expr(w.b());
+                int b = g.newLocal(valueType(w.dtype()));
+                g.storeLocal(b);
+                Label otherwise = new Label(), end = new Label();
+                expr(w.cond());
+                g.ifZCmp(GeneratorAdapter.EQ, otherwise);
+                g.loadLocal(a);
+                g.goTo(end);
+                g.mark(otherwise);
+                g.loadLocal(b);
+                g.mark(end);
+            }
+            case Expr.Cast c -> {
+                expr(c.x());
+                convert(c.x().dtype(), c.dtype());
+            }
+            case Expr.Masked m -> {
+                int result = g.newLocal(valueType(m.dtype()));
+                Label fill = new Label(), end = new Label();
+                for (Expr.Bound b : m.bounds()) {
+                    ix(b.index());
+                    int v = g.newLocal(Type.INT_TYPE);
+                    g.storeLocal(v);
+                    if (b.index().min() < b.lo()) {
+                        g.loadLocal(v);
+                        g.push((int) b.lo());
+                        g.ifICmp(GeneratorAdapter.LT, fill);
+                    }
+                    if (b.index().max() > b.hi()) {
+                        g.loadLocal(v);
+                        g.push((int) b.hi());
+                        g.ifICmp(GeneratorAdapter.GT, fill);
+                    }
+                }
+                scoped(() -> expr(m.x()));
+                g.storeLocal(result);
+                g.goTo(end);
+                g.mark(fill);
+                push(m.fill(), m.dtype());
+                g.storeLocal(result);
+                g.mark(end);
+                g.loadLocal(result);
+            }
+            case Expr.Random r -> {
+                expr(r.seed());
+                convert(r.seed().dtype(), DType.I64);
+                g.push(r.salt());
+                ix(r.element());
+                g.cast(Type.INT_TYPE, Type.LONG_TYPE);
+                g.invokeStatic(RNG, Method.getMethod("float uniform(long, long, long)"));
+            }
+        }
+    }
+
+    void push(double v, DType t) {
+        switch (t) {
+            case F32 -> g.push((float) v);
+            case F64 -> g.push(v);
+            case I32 -> g.push((int) v);
+            case I64 -> g.push((long) v);
+            case BOOL -> g.push(v != 0 ? 1 : 0);
+        }
+    }
+
+    private void unary(Expr.Unary u) {
+        DType t = u.dtype();
+        Type vt = valueType(t);
+        switch (u.fn()) {
+            case NEG -> {
+                expr(u.x());
+                g.math(GeneratorAdapter.NEG, vt);
+            }
+            case RECIPROCAL -> {
+                push(1, t);
+                expr(u.x());
+                g.math(GeneratorAdapter.DIV, vt);
+            }
+            case EXP -> viaDouble(u.x(), "exp");
+            case LOG -> viaDouble(u.x(), "log");
+            case SQRT -> viaDouble(u.x(), "sqrt");
+            case TANH -> viaDouble(u.x(), "tanh");
+            case ABS -> {
+                expr(u.x());
+                g.invokeStatic(MATH, new Method("abs", vt, new Type[] {vt}));
+            }
+            case SIGN -> {
+                expr(u.x());
+                switch (t) {
+                    case F32, F64 -> g.invokeStatic(MATH, new Method("signum", vt, new Type[] {vt}));
+                    case I32, BOOL -> g.invokeStatic(Type.getType(Integer.class), Method.getMethod("int signum(int)"));
+                    case I64 -> {
+                        g.invokeStatic(Type.getType(Long.class), Method.getMethod("int signum(long)"));
+                        g.cast(Type.INT_TYPE, Type.LONG_TYPE);
+                    }
+                }
+            }
+            case SIGMOID -> {                      // 1 / (1 + exp(-x)), in double
+                g.push(1.0);
+                g.push(1.0);
+                expr(u.x());
+                g.cast(vt, Type.DOUBLE_TYPE);
+                g.math(GeneratorAdapter.NEG, Type.DOUBLE_TYPE);
+                g.invokeStatic(MATH, Method.getMethod("double exp(double)"));
+                g.math(GeneratorAdapter.ADD, Type.DOUBLE_TYPE);
+                g.math(GeneratorAdapter.DIV, Type.DOUBLE_TYPE);
+                g.cast(Type.DOUBLE_TYPE, vt);
+            }
+        }
+    }
+
+    /** Applies {@code Math.name(double)} to x, converting to double and back. */
+    private void viaDouble(Expr x, String name) {
+        Type vt = valueType(x.dtype());
+        expr(x);
+        g.cast(vt, Type.DOUBLE_TYPE);
+        g.invokeStatic(MATH, new Method(name, Type.DOUBLE_TYPE, new Type[] {Type.DOUBLE_TYPE}));
+        g.cast(Type.DOUBLE_TYPE, vt);
+    }
+
+    private void binary(Expr.Binary b) {
+        DType operand = b.a().dtype();
+        Type vt = valueType(operand);
+        switch (b.fn()) {
+            case ADD, SUB, MUL, DIV -> {
+                expr(b.a());
+                expr(b.b());
+                int op = switch (b.fn()) {
+                    case ADD -> GeneratorAdapter.ADD;
+                    case SUB -> GeneratorAdapter.SUB;
+                    case MUL -> GeneratorAdapter.MUL;
+                    default -> GeneratorAdapter.DIV;
+                };
+                g.math(op, vt);
+            }
+            case MAX, MIN -> {
+                expr(b.a());
+                expr(b.b());
+                g.invokeStatic(MATH, new Method(b.fn() == dev.kiln.ir.Op.BinaryFn.MAX ? "max" : "min", vt, new Type[] {vt, vt}));
+            }
+            case POW -> {
+                expr(b.a());
+                g.cast(vt, Type.DOUBLE_TYPE);
+                expr(b.b());
+                g.cast(vt, Type.DOUBLE_TYPE);
+                g.invokeStatic(MATH, Method.getMethod("double pow(double, double)"));
+                g.cast(Type.DOUBLE_TYPE, vt);
+            }
+            case LT, EQ -> {
+                expr(b.a());
+                expr(b.b());
+                Label yes = new Label(), end = new Label();
+                g.ifCmp(vt, b.fn() == dev.kiln.ir.Op.BinaryFn.LT ? GeneratorAdapter.LT : GeneratorAdapter.EQ, yes);
+                g.push(0);
+                g.goTo(end);
+                g.mark(yes);
+                g.push(1);
+                g.mark(end);
+            }
+        }
+    }
+
+    /** Converts the value on the stack between dtypes, with cast semantics (bool: non-zero → 1). */
+    void convert(DType from, DType to) {
+        if (from == to) return;
+        Type f = valueType(from), t = valueType(to);
+        if (to == DType.BOOL) {
+            Label nonzero = new Label(), end = new Label();
+            switch (from) {
+                case F32 -> { g.push(0f); g.ifCmp(Type.FLOAT_TYPE, GeneratorAdapter.NE, nonzero); }
+                case F64 -> { g.push(0.0); g.ifCmp(Type.DOUBLE_TYPE, GeneratorAdapter.NE, nonzero); }
+                case I64 -> { g.push(0L); g.ifCmp(Type.LONG_TYPE, GeneratorAdapter.NE, nonzero); }
+                case I32, BOOL -> g.ifZCmp(GeneratorAdapter.NE, nonzero);
+            }
+            g.push(0);
+            g.goTo(end);
+            g.mark(nonzero);
+            g.push(1);
+            g.mark(end);
+            return;
+        }
+        if (!f.equals(t)) g.cast(f, t);
+    }
+
+    /** Stores the value on the stack (of {@code dtype}) into buffer {@code id} at {@code index}. */
+    void store(int id, Ix index, DType dtype, Runnable value) {
+        g.loadLocal(bufferLocal(id));
+        ix(index);
+        value.run();
+        if (dtype == DType.BOOL) {
+            // the int 0/1 fits a byte as is
+            g.arrayStore(Type.BYTE_TYPE);
+        } else {
+            g.arrayStore(elementType(dtype));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.kiln.codegen.jvm.gemm;
+
+/**
+ * Single-precision matrix multiply: {@code C[m][n] (+)= Σ_k A[m][k]·B[k][n]}.
+ *
+ * <p>A and B are read through a row and a column stride each, so transposed (or otherwise strided)
+ * views need no copy; C is row-major with leading dimension {@code ldc}:
+ * <pre>
+ *   A[i][p] = a[aOffset + i*aRowStride + p*aColStride]
+ *   B[p][j] = b[bOffset + p*bRowStride + j*bColStride]
+ *   C[i][j] = c[cOffset + i*ldc + j]
+ * </pre>
+ * With {@code accumulate} false C is overwritten (so {@code k == 0} zeroes it); with it true the
+ * products are added to C's contents ({@code k == 0} leaves C unchanged).
+ *
+ * <p>Determinism: every C element is computed as the same fused-multiply-add chain
+ * {@code c = fma(A[i][p], B[p][j], c)} for {@code p = 0 .. k-1}, starting from C's value (or 0);
+ * the result does not depend on the thread count, on the tiling, or on earlier calls. The
+ * implementations of {@link #best()} and {@link #scalar()} therefore give bit-identical results.
+ * (The scalar one is slower, not different.)
+ *
+ * <p>Implementations are thread-safe: several threads may call {@code sgemm} concurrently (on
+ * disjoint outputs).
+ */
+public interface Gemm {
+
+    void sgemm(int m, int n, int k,
+               float[] a, int aOffset, int aRowStride, int aColStride,
+               float[] b, int bOffset, int bRowStride, int bColStride,
+               float[] c, int cOffset, int ldc,
+               boolean accumulate, Parallelism par);
+
+    /** Row-major convenience: {@code C[m×n] (+)= A[m×k] · B[k×n]}, dense, offsets 0. */
+    default void sgemm(int m, int n, int k, float[] a, float[] b, float[] c, boolean accumulate, Parallelism par) {
+        sgemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, accumulate, par);
+    }
+
+    /** A short name of the implementation (for logs and benchmarks). */
+    String name();
+
+    /**
+     * The Vector API implementation when module {@code jdk.incubator.vector} is in the boot layer
+     * (JVM started with {@code --add-modules jdk.incubator.vector}), else {@link #scalar()}.
+     */
+    static Gemm best() {
+        return GemmSelect.BEST;
+    }
+
+    /** The portable scalar implementation (no Vector API needed). */
+    static Gemm scalar() {
+        return ScalarGemm.INSTANCE;
+    }
+
+    /** Whether {@link #best()} is the Vector API implementation. */
+    static boolean vectorized() {
+        return GemmSelect.BEST != ScalarGemm.INSTANCE;
+    }
+}

@@ -1,0 +1,15 @@
+package dev.kiln.ir.backend;
+
+import dev.kiln.ir.kernel.KernelGraph;
+
+/**
+ * A code generator and executor for kernel graphs. Implementations are found with {@link java.util.ServiceLoader},
+ * so nothing but the launcher's class path names a concrete backend.
+ */
+public interface Backend {
+    /** The name users select it by, e.g. {@code jvm}. */
+    String name();
+
+    /** Compiles a scheduled graph into a program that can run many times. */
+    Program compile(KernelGraph graph);
+}

@@ -1,0 +1,17 @@
+package dev.kiln.ir.backend;
+
+import dev.kiln.ir.kernel.KernelGraph;
+
+import java.util.List;
+
+/** A compiled kernel graph. */
+public interface Program {
+    KernelGraph graph();
+
+    /**
+     * Runs the kernels. {@code inputs} follow {@link KernelGraph#inputs()}; the result follows
+     * {@link KernelGraph#outputs()}, with fresh buffers the caller owns (an output that is also an input is that
+     * input's buffer).
+     */
+    List<HostBuffer> run(List<HostBuffer> inputs);
+}

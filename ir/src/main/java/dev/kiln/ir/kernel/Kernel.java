@@ -1,0 +1,36 @@
+package dev.kiln.ir.kernel;
+
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Shape;
+
+import java.util.List;
+
+/**
+ * One loop nest of a compiled program, backend-neutral. Loop variables are {@link Ix.Var}s; every kernel stores
+ * into one output buffer, contiguous in row-major order.
+ */
+public sealed interface Kernel {
+    int output();
+
+    /** For each index of {@code shape} (loop variable i over axis i): {@code out[index] = value}. */
+    record Pointwise(int output, Shape shape, Expr value) implements Kernel {}
+
+    /**
+     * Loops over {@code domain} (variable i over axis i), folding {@code body} with {@code fn} over {@code axes} (initial
+     * value 0 for sums, −∞ for max); for each point of the remaining axes stores {@code epilogue} (where {@link Expr.Acc}
+     * is the folded value) at {@code outIndex}, which mentions only the non-reduced variables.
+     */
+    record Reduction(int output, Shape domain, List<Integer> axes, Op.ReduceFn fn, Expr body, Expr epilogue, Ix outIndex)
+            implements Kernel {
+        public Reduction { axes = List.copyOf(axes); }
+    }
+
+    /**
+     * For each batch b (variable {@link #B}) a matrix product {@code C[m][n] = Σ_k A(b,m,k)·B(b,k,n)} (variables
+     * {@link #M}, {@link #N}, {@link #K}), then {@code out[outIndex(b,m,n)] = epilogue} with {@link Expr.Acc} = C[m][n].
+     * Convolutions arrive here as implicit GEMMs: their operand expressions do the im2col indexing.
+     */
+    record Contraction(int output, int batch, int m, int n, int k, Expr a, Expr b, Expr epilogue, Ix outIndex) implements Kernel {
+        public static final int B = 0, M = 1, N = 2, K = 3;
+    }
+}

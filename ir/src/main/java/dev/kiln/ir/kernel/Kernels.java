@@ -1,0 +1,90 @@
+package dev.kiln.ir.kernel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Questions about kernels, and the kernel IR's text form. */
+public final class Kernels {
+    private Kernels() {}
+
+    /** The expressions of a kernel, in evaluation order. */
+    public static List<Expr> expressions(Kernel k) {
+        return switch (k) {
+            case Kernel.Pointwise p -> List.of(p.value());
+            case Kernel.Reduction r -> List.of(r.body(), r.epilogue());
+            case Kernel.Contraction c -> List.of(c.a(), c.b(), c.epilogue());
+        };
+    }
+
+    /** Buffers a kernel reads. */
+    public static Set<Integer> reads(Kernel k) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (Expr e : expressions(k)) collectLoads(e, ids);
+        return ids;
+    }
+
+    private static void collectLoads(Expr e, Set<Integer> ids) {
+        switch (e) {
+            case Expr.Load l -> ids.add(l.buffer());
+            case Expr.Const c -> { }
+            case Expr.Acc a -> { }
+            case Expr.Unary u -> collectLoads(u.x(), ids);
+            case Expr.Binary b -> { collectLoads(b.a(), ids); collectLoads(b.b(), ids); }
+            case Expr.Where w -> { collectLoads(w.cond(), ids); collectLoads(w.a(), ids); collectLoads(w.b(), ids); }
+            case Expr.Cast c -> collectLoads(c.x(), ids);
+            case Expr.Masked m -> collectLoads(m.x(), ids);
+            case Expr.Random r -> collectLoads(r.seed(), ids);
+        }
+    }
+
+    /** The kernel graph as text: buffers with roles and slots, then one block per kernel. */
+    public static String format(KernelGraph g) {
+        StringBuilder s = new StringBuilder();
+        for (KernelGraph.BufferInfo b : g.buffers()) {
+            s.append("b").append(b.id()).append(": ").append(b.role().name().toLowerCase()).append(' ')
+                    .append(b.shape()).append(' ').append(b.dtype().torchName());
+            if (b.slot() >= 0) s.append(" slot ").append(b.slot());
+            s.append('\n');
+        }
+        s.append("inputs ").append(ids(g.inputs())).append(", outputs ").append(ids(g.outputs())).append('\n');
+        for (int i = 0; i < g.kernels().size(); i++) s.append("k").append(i).append(' ').append(format(g.kernels().get(i))).append('\n');
+        return s.toString();
+    }
+
+    public static String format(Kernel k) {
+        return switch (k) {
+            case Kernel.Pointwise p -> "pointwise " + p.shape() + "\n  b" + p.output() + "[" + offsetText(p.shape()) + "] = " + format(p.value());
+            case Kernel.Reduction r -> "reduce_" + r.fn().name().toLowerCase() + " over " + r.domain() + " axes " + r.axes()
+                    + "\n  acc = " + format(r.body()) + "\n  b" + r.output() + "[" + r.outIndex() + "] = " + format(r.epilogue());
+            case Kernel.Contraction c -> "contraction batch=" + c.batch() + " m=" + c.m() + " n=" + c.n() + " k=" + c.k()
+                    + "\n  A(i0,i1,i3) = " + format(c.a()) + "\n  B(i0,i3,i2) = " + format(c.b())
+                    + "\n  b" + c.output() + "[" + c.outIndex() + "] = " + format(c.epilogue());
+        };
+    }
+
+    private static String offsetText(dev.kiln.ir.Shape s) { return Scheduler.offset(Scheduler.vars(s, 0), s).toString(); }
+
+    public static String format(Expr e) {
+        return switch (e) {
+            case Expr.Load l -> "b" + l.buffer() + "[" + l.index() + "]";
+            case Expr.Const c -> c.dtype().isFloating() ? Double.toString(c.value()) : Long.toString((long) c.value());
+            case Expr.Acc a -> "acc";
+            case Expr.Unary u -> u.fn().name().toLowerCase() + "(" + format(u.x()) + ")";
+            case Expr.Binary b -> b.fn().name().toLowerCase() + "(" + format(b.a()) + ", " + format(b.b()) + ")";
+            case Expr.Where w -> "where(" + format(w.cond()) + ", " + format(w.a()) + ", " + format(w.b()) + ")";
+            case Expr.Cast c -> c.dtype().torchName() + "(" + format(c.x()) + ")";
+            case Expr.Masked m -> "masked(" + m.bounds().stream().map(b -> b.lo() + "<=" + b.index() + "<=" + b.hi())
+                    .collect(Collectors.joining(" && ")) + ", " + format(m.x()) + ", " + m.fill() + ")";
+            case Expr.Random r -> "rand(" + format(r.seed()) + ", " + r.salt() + ", " + r.element() + ")";
+        };
+    }
+
+    private static String ids(List<Integer> ids) {
+        List<String> s = new ArrayList<>();
+        for (int id : ids) s.add("b" + id);
+        return "[" + String.join(", ", s) + "]";
+    }
+}

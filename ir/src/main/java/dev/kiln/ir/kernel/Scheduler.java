@@ -1,0 +1,371 @@
+package dev.kiln.ir.kernel;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Shape;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Cuts a graph into kernels. A node gets a buffer when it is a program input (a leaf or an already-computed
+ * value), an output, a reduction or contraction, or a non-trivial elementwise value that more than one consumer
+ * reads or that is broadcast. Everything else is inlined into its consumers' expressions, with movement ops turned
+ * into index arithmetic. A reduction or contraction absorbs the chain of same-shaped elementwise ops that follows
+ * it (its epilogue) up to the first value with several consumers.
+ */
+public final class Scheduler {
+    /** The kernel graph and, in order, the nodes whose values the program takes as inputs. */
+    public record Schedule(KernelGraph graph, List<Node> inputs) {}
+
+    /** The most ops one value's inlined expression may have before it gets a buffer of its own. */
+    static final int INLINE_BUDGET = 64;
+
+    private Scheduler() {}
+
+    /** Schedules {@code outputs}; nodes for which {@code known} holds (and all leaves) are inputs. */
+    public static Schedule schedule(List<Node> outputs, Predicate<Node> known) {
+        Predicate<Node> isInput = n -> n.isLeaf() || known.test(n);
+        List<Node> order = Graph.topologicalOrder(outputs, isInput);
+        Map<Node, List<Node>> users = users(order, isInput);
+        Set<Node> outputSet = identitySet(outputs);
+
+        List<Node> inputs = new ArrayList<>();
+        Set<Node> realized = identitySet(List.of());
+        Set<Node> nontrivial = identitySet(List.of());
+        for (Node n : order) {
+            if (isInput.test(n)) inputs.add(n);
+            else if (isContractionOrReduction(n.op()) || outputSet.contains(n)) realized.add(n);
+            else if (computes(n, nontrivial, realized)) nontrivial.add(n);
+        }
+
+        // Newest first, find the kernels ("roots") each value flows into; a non-trivial value read by several
+        // kernels, or broadcast, gets a buffer instead of being recomputed.
+        Map<Node, Set<Node>> roots = new IdentityHashMap<>();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Node n = order.get(i);
+            if (isInput.test(n)) continue;
+            Set<Node> r = identitySet(List.of());
+            for (Node u : users.getOrDefault(n, List.of())) {
+                if (realized.contains(u)) r.add(u);
+                else r.addAll(roots.getOrDefault(u, Set.of()));
+            }
+            boolean broadcast = users.getOrDefault(n, List.of()).stream().anyMatch(u -> u.op() instanceof Op.Expand);
+            if (!realized.contains(n) && nontrivial.contains(n) && (r.size() > 1 || broadcast)) realized.add(n);
+            roots.put(n, r);
+        }
+
+        // Oldest first, cap how much one kernel inlines: a value whose expression would grow past the budget gets a
+        // buffer (a JVM method must stay under 64 KiB, and huge expressions compile slowly anyway).
+        Map<Node, Integer> cost = new IdentityHashMap<>();
+        for (Node n : order) {
+            if (isInput.test(n) || realized.contains(n) || n.op() instanceof Op.Constant) {
+                cost.put(n, 1);
+                continue;
+            }
+            int c = 1;
+            for (Node in : n.inputs()) c = Math.min(INLINE_BUDGET + 1, c + cost.getOrDefault(in, 1));
+            if (c > INLINE_BUDGET && nontrivial.contains(n)) {
+                realized.add(n);
+                c = 1;
+            }
+            cost.put(n, c);
+        }
+
+        // Epilogues: a reduction or contraction whose value flows only into one same-shaped elementwise kernel,
+        // through same-shaped elementwise ops, is computed by that kernel.
+        Map<Node, Node> anchorOf = new IdentityHashMap<>();
+        for (Node n : order) {
+            if (isInput.test(n) || !isContractionOrReduction(n.op()) || outputSet.contains(n)) continue;
+            Set<Node> r = roots.get(n);
+            if (r.size() != 1) continue;
+            Node root = r.iterator().next();
+            if (anchorOf.containsKey(root) || isContractionOrReduction(root.op()) || !root.shape().equals(n.shape())) continue;
+            if (!onlyElementwiseBetween(n, root, users, realized)) continue;
+            realized.remove(n);
+            anchorOf.put(root, n);
+        }
+
+        Builder b = new Builder();
+        for (Node in : inputs) b.bufferFor(in, KernelGraph.Role.INPUT);
+        for (Node n : order) {
+            if (!realized.contains(n)) continue;
+            int out = b.bufferFor(n, outputSet.contains(n) ? KernelGraph.Role.OUTPUT : KernelGraph.Role.TEMP);
+            Node anchor = anchorOf.getOrDefault(n, isContractionOrReduction(n.op()) ? n : null);
+            b.kernels.add(anchor == null ? b.pointwise(n, out) : b.anchored(anchor, n, out));
+        }
+        List<Integer> outputIds = new ArrayList<>();
+        for (Node o : outputs) outputIds.add(b.buffers.get(o));
+        List<Integer> inputIds = new ArrayList<>();
+        for (Node in : inputs) inputIds.add(b.buffers.get(in));
+        KernelGraph graph = MemoryPlanner.plan(b.infos, inputIds, outputIds, b.kernels);
+        return new Schedule(graph, inputs);
+    }
+
+    /** Whether every path from {@code from} reaches {@code to} through unrealized same-shaped elementwise ops only. */
+    private static boolean onlyElementwiseBetween(Node from, Node to, Map<Node, List<Node>> users, Set<Node> realized) {
+        java.util.Deque<Node> todo = new java.util.ArrayDeque<>(users.getOrDefault(from, List.of()));
+        Set<Node> seen = identitySet(List.of());
+        while (!todo.isEmpty()) {
+            Node u = todo.pop();
+            if (!seen.add(u)) continue;
+            if (!isElementwise(u.op()) || !u.shape().equals(from.shape())) return false;
+            if (u == to) continue;
+            if (realized.contains(u)) return false;
+            todo.addAll(users.getOrDefault(u, List.of()));
+        }
+        return true;
+    }
+
+    static boolean isContractionOrReduction(Op op) {
+        return op instanceof Op.Reduce || op instanceof Op.MatMul || op instanceof Op.Conv2d;
+    }
+
+    private static boolean isElementwise(Op op) {
+        return op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Where || op instanceof Op.Cast;
+    }
+
+    /** Whether the node's inlined expression would do arithmetic (not just move or broadcast data). */
+    private static boolean computes(Node n, Set<Node> nontrivial, Set<Node> realized) {
+        return switch (n.op()) {
+            case Op.Unary u -> true;
+            case Op.Binary b -> true;
+            case Op.Where w -> true;
+            case Op.Cast c -> true;
+            case Op.RandomUniform r -> true;
+            case Op.Reshape r -> inlines(n.input(0), nontrivial, realized);
+            case Op.Permute p -> inlines(n.input(0), nontrivial, realized);
+            case Op.Expand e -> inlines(n.input(0), nontrivial, realized);
+            case Op.Slice s -> inlines(n.input(0), nontrivial, realized);
+            case Op.Pad p -> inlines(n.input(0), nontrivial, realized);
+            case Op.Leaf l -> false;
+            case Op.Constant c -> false;
+            case Op.Reduce r -> false;
+            case Op.MatMul m -> false;
+            case Op.Conv2d c -> false;
+        };
+    }
+
+    private static boolean inlines(Node input, Set<Node> nontrivial, Set<Node> realized) {
+        return nontrivial.contains(input) && !realized.contains(input);
+    }
+
+    private static Map<Node, List<Node>> users(List<Node> order, Predicate<Node> isInput) {
+        Map<Node, List<Node>> users = new IdentityHashMap<>();
+        for (Node n : order) {
+            if (isInput.test(n)) continue;
+            for (Node in : n.inputs()) {
+                List<Node> us = users.computeIfAbsent(in, k -> new ArrayList<>());
+                if (!us.contains(n)) us.add(n);
+            }
+        }
+        return users;
+    }
+
+    private static <T> Set<T> identitySet(List<T> items) {
+        Set<T> s = Collections.newSetFromMap(new IdentityHashMap<>());
+        s.addAll(items);
+        return s;
+    }
+
+    /** Builds kernels, lowering nodes to expressions over loop variables. */
+    private static final class Builder {
+        final Map<Node, Integer> buffers = new IdentityHashMap<>();
+        final List<KernelGraph.BufferInfo> infos = new ArrayList<>();
+        final List<Kernel> kernels = new ArrayList<>();
+
+        int bufferFor(Node n, KernelGraph.Role role) {
+            return buffers.computeIfAbsent(n, k -> {
+                infos.add(new KernelGraph.BufferInfo(infos.size(), n.shape(), n.dtype(), role, -1));
+                return infos.size() - 1;
+            });
+        }
+
+        Kernel pointwise(Node n, int out) {
+            Ix[] vars = vars(n.shape(), 0);
+            return new Kernel.Pointwise(out, n.shape(), new Lowering(buffers, null, n).lower(n, vars));
+        }
+
+        /** The kernel of a reduction or contraction {@code anchor} whose epilogue ends at {@code tail}. */
+        Kernel anchored(Node anchor, Node tail, int out) {
+            Lowering prologue = new Lowering(buffers, null, null);
+            Lowering epilogue = new Lowering(buffers, anchor, tail);
+            return switch (anchor.op()) {
+                case Op.Reduce r -> {
+                    Shape domain = anchor.input(0).shape();
+                    Ix[] v = vars(domain, 0);
+                    List<Ix> outIdx = new ArrayList<>();
+                    for (int i = 0; i < domain.rank(); i++) {
+                        if (!r.axes().contains(i)) outIdx.add(v[i]);
+                        else if (r.keepDims()) outIdx.add(Ix.constant(0));
+                    }
+                    Ix[] o = outIdx.toArray(new Ix[0]);
+                    yield new Kernel.Reduction(out, domain, r.axes(), r.fn(), prologue.lower(anchor.input(0), v),
+                            epilogue.lower(tail, o), offset(o, anchor.shape()));
+                }
+                case Op.MatMul m -> matmul(anchor, tail, out, prologue, epilogue);
+                case Op.Conv2d c -> conv2d(c, anchor, tail, out, prologue, epilogue);
+                default -> throw new IllegalStateException("not a reduction or contraction: " + anchor);
+            };
+        }
+
+        private Kernel matmul(Node mm, Node tail, int out, Lowering prologue, Lowering epilogue) {
+            Shape s = mm.shape();
+            int r = s.rank();
+            int rows = s.dim(r - 2), cols = s.dim(r - 1), inner = mm.input(0).shape().dim(r - 1);
+            int[] batchDims = java.util.Arrays.copyOf(s.dims(), r - 2);
+            int batch = Shape.of(batchDims).numel();
+            Ix b = Ix.var(Kernel.Contraction.B, batch), m = Ix.var(Kernel.Contraction.M, rows);
+            Ix n = Ix.var(Kernel.Contraction.N, cols), k = Ix.var(Kernel.Contraction.K, inner);
+            Ix[] batchIdx = unflatten(b, batchDims);
+            Ix[] aIdx = concat(batchIdx, m, k), bIdx = concat(batchIdx, k, n), oIdx = concat(batchIdx, m, n);
+            return new Kernel.Contraction(out, batch, rows, cols, inner, prologue.lower(mm.input(0), aIdx),
+                    prologue.lower(mm.input(1), bIdx), epilogue.lower(tail, oIdx), offset(oIdx, s));
+        }
+
+        /** Convolution as an implicit GEMM per image: [O × C·KH·KW] weights times [C·KH·KW × OH·OW] input patches. */
+        private Kernel conv2d(Op.Conv2d c, Node conv, Node tail, int out, Lowering prologue, Lowering epilogue) {
+            Shape x = conv.input(0).shape(), w = conv.input(1).shape(), y = conv.shape();
+            int kh = w.dim(2), kw = w.dim(3), oh = y.dim(2), ow = y.dim(3);
+            Ix b = Ix.var(Kernel.Contraction.B, y.dim(0)), m = Ix.var(Kernel.Contraction.M, y.dim(1));
+            Ix n = Ix.var(Kernel.Contraction.N, oh * ow), k = Ix.var(Kernel.Contraction.K, x.dim(1) * kh * kw);
+            Ix ch = k.div((long) kh * kw), p = k.div(kw).mod(kh), q = k.mod(kw);
+            Ix row = n.div(ow), col = n.mod(ow);
+            Ix inRow = row.times(c.strideH()).plus(p.times(c.dilationH())).plus(-c.padH());
+            Ix inCol = col.times(c.strideW()).plus(q.times(c.dilationW())).plus(-c.padW());
+            Expr patch = prologue.masked(List.of(bound(inRow, x.dim(2)), bound(inCol, x.dim(3))),
+                    () -> prologue.lower(conv.input(0), new Ix[] {b, ch, inRow, inCol}), 0, conv.dtype());
+            Ix[] oIdx = {b, m, row, col};
+            return new Kernel.Contraction(out, y.dim(0), y.dim(1), oh * ow, x.dim(1) * kh * kw,
+                    prologue.lower(conv.input(1), new Ix[] {m, ch, p, q}), patch, epilogue.lower(tail, oIdx), offset(oIdx, y));
+        }
+    }
+
+    static Expr.Bound bound(Ix index, int size) { return new Expr.Bound(index, 0, size - 1); }
+
+    static Ix[] vars(Shape s, int firstId) {
+        Ix[] v = new Ix[s.rank()];
+        for (int i = 0; i < v.length; i++) v[i] = Ix.var(firstId + i, s.dim(i));
+        return v;
+    }
+
+    /** Row-major offset of a multi-index in a contiguous tensor of shape {@code s}. */
+    static Ix offset(Ix[] idx, Shape s) {
+        int[] strides = s.strides();
+        Ix off = Ix.constant(0);
+        for (int i = 0; i < idx.length; i++) off = off.plus(idx[i].times(strides[i]));
+        return off;
+    }
+
+    static Ix[] unflatten(Ix flat, int[] dims) {
+        Ix[] idx = new Ix[dims.length];
+        int stride = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            idx[i] = flat.div(stride).mod(dims[i]);
+            stride *= dims[i];
+        }
+        return idx;
+    }
+
+    private static Ix[] concat(Ix[] head, Ix... tail) {
+        Ix[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
+    /** Lowers a node, at a multi-index, to an expression; memoised so shared subexpressions stay shared. */
+    private static final class Lowering {
+        private final Map<Node, Integer> buffers;
+        private final Node anchor;
+        private final Node root;
+        private final Map<Key, Expr> memo = new LinkedHashMap<>();
+
+        private record Key(Node node, List<Ix> index) {}
+
+        /** Lowers for a kernel that computes {@code root} (not loaded from its own buffer), with {@code anchor} as the accumulator. */
+        Lowering(Map<Node, Integer> buffers, Node anchor, Node root) {
+            this.buffers = buffers;
+            this.anchor = anchor;
+            this.root = root;
+        }
+
+        Expr lower(Node n, Ix[] idx) {
+            Key key = new Key(n, List.of(idx));
+            Expr e = memo.get(key);
+            if (e == null) {
+                e = compute(n, idx);
+                memo.put(key, e);
+            }
+            return e;
+        }
+
+        private Expr compute(Node n, Ix[] idx) {
+            if (n == anchor) return new Expr.Acc(n.dtype());
+            Integer buffer = n == root ? null : buffers.get(n);
+            if (buffer != null) return new Expr.Load(buffer, offset(idx, n.shape()), n.dtype());
+            DType t = n.dtype();
+            return switch (n.op()) {
+                case Op.Leaf l -> throw new IllegalStateException("leaf without a buffer: " + n);
+                case Op.Constant c -> new Expr.Const(c.value(), t);
+                case Op.RandomUniform r -> new Expr.Random(lower(n.input(0), new Ix[0]), r.salt(), offset(idx, n.shape()));
+                case Op.Cast c -> new Expr.Cast(lower(n.input(0), idx), t);
+                case Op.Unary u -> new Expr.Unary(u.fn(), lower(n.input(0), idx), t);
+                case Op.Binary b -> new Expr.Binary(b.fn(), lower(n.input(0), idx), lower(n.input(1), idx), t);
+                case Op.Where w -> new Expr.Where(lower(n.input(0), idx), lower(n.input(1), idx), lower(n.input(2), idx), t);
+                case Op.Reshape r -> lower(n.input(0), unflatten(offset(idx, n.shape()), n.input(0).shape().dims()));
+                case Op.Permute p -> {
+                    Ix[] in = new Ix[idx.length];
+                    for (int i = 0; i < idx.length; i++) in[p.order().get(i)] = idx[i];
+                    yield lower(n.input(0), in);
+                }
+                case Op.Expand e -> {
+                    Shape in = n.input(0).shape();
+                    Ix[] src = new Ix[idx.length];
+                    for (int i = 0; i < idx.length; i++) src[i] = in.dim(i) == 1 ? Ix.constant(0) : idx[i];
+                    yield lower(n.input(0), src);
+                }
+                case Op.Slice s -> {
+                    Ix[] src = new Ix[idx.length];
+                    for (int i = 0; i < idx.length; i++) src[i] = idx[i].times(s.step().get(i)).plus(s.start().get(i));
+                    yield lower(n.input(0), src);
+                }
+                case Op.Pad p -> {
+                    Shape in = n.input(0).shape();
+                    Ix[] src = new Ix[idx.length];
+                    List<Expr.Bound> bounds = new ArrayList<>();
+                    for (int i = 0; i < idx.length; i++) {
+                        src[i] = idx[i].plus(-p.before().get(i));
+                        bounds.add(bound(src[i], in.dim(i)));
+                    }
+                    yield masked(bounds, () -> lower(n.input(0), src), p.value(), t);
+                }
+                case Op.Reduce r -> throw unrealized(n);
+                case Op.MatMul m -> throw unrealized(n);
+                case Op.Conv2d c -> throw unrealized(n);
+            };
+        }
+
+        /** {@code inner} guarded by the bounds that can fail; bounds the index ranges already guarantee are dropped. */
+        Expr masked(List<Expr.Bound> bounds, java.util.function.Supplier<Expr> inner, double fill, DType t) {
+            List<Expr.Bound> needed = new ArrayList<>();
+            for (Expr.Bound b : bounds) {
+                if (b.index().max() < b.lo() || b.index().min() > b.hi()) return new Expr.Const(fill, t);   // always outside
+                if (b.index().min() < b.lo() || b.index().max() > b.hi()) needed.add(b);
+            }
+            Expr x = inner.get();
+            return needed.isEmpty() ? x : new Expr.Masked(needed, x, fill, t);
+        }
+
+        private static IllegalStateException unrealized(Node n) {
+            return new IllegalStateException("scheduler bug: " + n + " should have its own kernel");
+        }
+    }
+}

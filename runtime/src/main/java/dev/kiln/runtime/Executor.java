@@ -1,0 +1,134 @@
+package dev.kiln.runtime;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Interpreter;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.backend.Backend;
+import dev.kiln.ir.backend.HostBuffer;
+import dev.kiln.ir.backend.Program;
+import dev.kiln.ir.kernel.Kernels;
+import dev.kiln.ir.kernel.Scheduler;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Computes values of graph nodes on the selected backend ({@code -Dkiln.backend=NAME}, default {@code jvm};
+ * {@code interpreter} evaluates with the reference interpreter instead). Compiled programs are cached by the
+ * graph's structure — leaves and already-computed values count only by shape and dtype — so running the same
+ * computation again on new data compiles nothing.
+ */
+public final class Executor {
+    /** The reference interpreter's name as a backend choice. */
+    public static final String INTERPRETER = "interpreter";
+
+    private static final Map<Structure, Program> CACHE = new ConcurrentHashMap<>();
+    private static final AtomicLong COMPILATIONS = new AtomicLong();
+    private static volatile String backendName = System.getProperty("kiln.backend", "jvm");
+    private static volatile Backend backend;
+
+    private Executor() {}
+
+    /** Placeholder for an input in a structure key: only its shape and dtype matter. */
+    private record InputSlot(Shape shape, DType dtype) {}
+
+    /** One node of a canonical graph: its op (inputs as slots) and its inputs' positions. */
+    private record Entry(Object op, List<Integer> inputs) {}
+
+    private record Structure(List<Entry> nodes, List<Integer> outputs) {}
+
+    /**
+     * The values of {@code outputs}, given the values of every leaf they depend on (and optionally of other nodes,
+     * which are then inputs rather than recomputed).
+     */
+    public static List<HostBuffer> realize(List<Node> outputs, Map<Node, HostBuffer> known) {
+        if (backendName.equals(INTERPRETER)) return interpret(outputs, known);
+        List<Node> order = Graph.topologicalOrder(outputs, n -> n.isLeaf() || known.containsKey(n));
+        Map<Node, Integer> position = new IdentityHashMap<>();
+        List<Entry> entries = new ArrayList<>();
+        List<Node> inputs = new ArrayList<>();
+        for (Node n : order) {
+            position.put(n, entries.size());
+            if (n.isLeaf() || known.containsKey(n)) {
+                inputs.add(n);
+                entries.add(new Entry(new InputSlot(n.shape(), n.dtype()), List.of()));
+            } else {
+                List<Integer> in = new ArrayList<>();
+                for (Node i : n.inputs()) in.add(position.get(i));
+                entries.add(new Entry(n.op(), in));
+            }
+        }
+        List<Integer> outs = new ArrayList<>();
+        for (Node o : outputs) outs.add(position.get(o));
+        Program program = CACHE.computeIfAbsent(new Structure(entries, outs), s -> compile(outputs, known));
+        List<HostBuffer> in = new ArrayList<>();
+        for (Node n : inputs) {
+            HostBuffer b = known.get(n);
+            if (b == null) throw new IllegalArgumentException("no value bound for leaf " + Graph.attributes(n.op()) + " " + n.shape());
+            in.add(b);
+        }
+        return program.run(in);
+    }
+
+    private static Program compile(List<Node> outputs, Map<Node, HostBuffer> known) {
+        COMPILATIONS.incrementAndGet();
+        if (debug("ir")) System.err.println("== ir\n" + Graph.dump(outputs));
+        Scheduler.Schedule schedule = Scheduler.schedule(outputs, known::containsKey);
+        return backend().compile(schedule.graph());
+    }
+
+    private static List<HostBuffer> interpret(List<Node> outputs, Map<Node, HostBuffer> known) {
+        Map<Node, double[]> values = new IdentityHashMap<>();
+        known.forEach((n, b) -> values.put(n, b.toDoubles()));
+        Map<Node, double[]> result = Interpreter.evaluate(outputs, values);
+        List<HostBuffer> out = new ArrayList<>();
+        for (Node o : outputs) out.add(HostBuffer.of(o.dtype(), result.get(o)));
+        return out;
+    }
+
+    /** How many programs have been compiled so far (tests assert that a repeated computation compiles nothing). */
+    public static long compilations() { return COMPILATIONS.get(); }
+
+    /** The backend in use. */
+    public static String backendName() { return backendName; }
+
+    /** Switches backend ({@code jvm}, {@code interpreter}, or any other on the class path). */
+    public static void useBackend(String name) {
+        backendName = name;
+        backend = null;
+        CACHE.clear();
+    }
+
+    private static Backend backend() {
+        Backend b = backend;
+        if (b != null) return b;
+        List<String> names = new ArrayList<>();
+        for (Backend candidate : ServiceLoader.load(Backend.class)) {
+            names.add(candidate.name());
+            if (candidate.name().equals(backendName)) {
+                backend = candidate;
+                return candidate;
+            }
+        }
+        names.add(INTERPRETER);
+        throw new IllegalStateException("no backend named '" + backendName + "' on the class path; available: " + names);
+    }
+
+    /** Debug printing, as in {@code -Dkiln.debug=ir,kernels,bytecode} or {@code KILN_DEBUG}. */
+    static boolean debug(String topic) {
+        String v = System.getProperty("kiln.debug", System.getenv().getOrDefault("KILN_DEBUG", ""));
+        return List.of(v.toLowerCase().split("\\s*,\\s*")).stream().anyMatch(t -> t.equals(topic) || t.equals("all"));
+    }
+
+    /** The scheduled kernels of a graph as text (for {@code kiln graph}). */
+    public static String kernelText(List<Node> outputs, java.util.function.Predicate<Node> known) {
+        return Kernels.format(Scheduler.schedule(outputs, known).graph());
+    }
+}
