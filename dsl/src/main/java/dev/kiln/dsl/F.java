@@ -7,7 +7,6 @@ import dev.kiln.ir.Ops;
 import dev.kiln.ir.ShapeException;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -15,7 +14,8 @@ import java.util.function.Supplier;
  * presented to autograd as one op with PyTorch's grad_fn name.
  */
 public final class F {
-    private static final AtomicLong DROPOUT_SALT = new AtomicLong();
+    /** Every dropout draws its own seed from the generator, so one salt serves all: the same manual seed gives the same mask. */
+    private static final long DROPOUT_SALT = 0;
 
     private F() {}
 
@@ -64,7 +64,8 @@ public final class F {
     public static Tensor maxPool2d(Tensor x, int kernel, int stride) { return maxPool2d(x, kernel, stride, 0); }
 
     public static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
-        return composite("MaxPool2DWithIndicesBackward0", () -> pool(x, kernel, stride, padding, Double.NEGATIVE_INFINITY, Ops::max), x);
+        return composite("MaxPool2DWithIndicesBackward0",
+                () -> pool(x, kernel, stride, padding, Double.NEGATIVE_INFINITY, Ops::max, dev.kiln.ir.Op.ReduceFn.MAX), x);
     }
 
     /** Mean over {@code kernel×kernel} windows, padding counted as zeros (PyTorch's default count_include_pad). */
@@ -72,13 +73,18 @@ public final class F {
 
     public static Tensor avgPool2d(Tensor x, int kernel, int stride, int padding) {
         return composite("AvgPool2DBackward0", () -> {
-            Tensor sum = pool(x, kernel, stride, padding, 0, Ops::add);
+            Tensor sum = pool(x, kernel, stride, padding, 0, Ops::add, dev.kiln.ir.Op.ReduceFn.SUM);
             return sum.div(kernel * kernel);
         }, x);
     }
 
-    /** Combines the strided views of every window offset with {@code combine}: movement ops only, so it fuses. */
-    private static Tensor pool(Tensor x, int kernel, int stride, int padding, double padValue, java.util.function.BinaryOperator<Node> combine) {
+    /**
+     * Folds every window. Non-overlapping windows (stride = kernel) are a reshape to [N, C, OH, k, OW, k] and one
+     * reduction over the two window axes; overlapping ones combine the k² strided views with {@code combine}. Both
+     * are movement ops feeding one kernel.
+     */
+    private static Tensor pool(Tensor x, int kernel, int stride, int padding, double padValue,
+                               java.util.function.BinaryOperator<Node> combine, dev.kiln.ir.Op.ReduceFn fold) {
         if (x.dim() != 4) throw ShapeException.inScope("pool2d: expected a 4-D input [N, C, H, W], got " + x.shape());
         if (padding * 2 > kernel) throw new IllegalArgumentException("pad should be at most half of kernel size, but got pad=" + padding + " and kernel_size=" + kernel);
         Node in = Ops.pad(x.node(), List.of(0, 0, padding, padding), List.of(0, 0, padding, padding), padValue);
@@ -86,6 +92,12 @@ public final class F {
         int oh = (h - kernel) / stride + 1, ow = (w - kernel) / stride + 1;
         if (oh <= 0 || ow <= 0) {
             throw ShapeException.inScope("pool2d: kernel " + kernel + " is larger than the padded input " + h + "x" + w + " of " + x.shape());
+        }
+        if (stride == kernel) {
+            int n = in.shape().dim(0), c = in.shape().dim(1);
+            Node cropped = Ops.slice(in, List.of(0, 0, 0, 0), List.of(n, c, oh * kernel, ow * kernel), List.of(1, 1, 1, 1));
+            Node windows = Ops.reshape(cropped, dev.kiln.ir.Shape.of(n, c, oh, kernel, ow, kernel));
+            return Tensor.derive(Ops.reduce(fold, windows, List.of(3, 5), false), "Pool2D", x);
         }
         Node acc = null;
         for (int i = 0; i < kernel; i++) {
@@ -143,7 +155,7 @@ public final class F {
         if (p == 1) return x.mul(0);
         Tensor seed = Kiln.scalarTensor(Kiln.defaultGenerator().nextLong(), DType.I64);
         return composite("MulBackward0", () -> {
-            Node u = Node.of(new Op.RandomUniform(x.node().shape(), DROPOUT_SALT.incrementAndGet()), seed.node());
+            Node u = Node.of(new Op.RandomUniform(x.node().shape(), DROPOUT_SALT), seed.node());
             Node keep = Ops.cast(Ops.lt(Ops.scalar(p, DType.F32), u), x.dtype());
             return x.mul(Tensor.derive(Ops.mul(keep, 1 / (1 - p)), "Mask"));
         }, x);

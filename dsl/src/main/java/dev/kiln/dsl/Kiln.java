@@ -4,6 +4,7 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Ops;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.ShapeException;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -139,6 +140,8 @@ public final class Kiln {
     /** {@code steps} evenly spaced float32 values from start to end inclusive. */
     public static Tensor linspace(double start, double end, int steps) {
         double[] v = new double[steps];
+        if (steps < 0) throw new IllegalArgumentException("number of steps must be non-negative");
+        if (steps == 1) return tensor(new double[] {start}, new int[] {1}, DType.F32);
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         // PyTorch fills the second half backwards from the end, so the last value is exactly `end`
         for (int i = 0; i < steps; i++) v[i] = i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step;
@@ -171,8 +174,18 @@ public final class Kiln {
         return Tensor.derive(sum, "CatBackward0", tensors.toArray(new Tensor[0]));
     }
 
+    /** Joins tensors of equal shape along a new dimension {@code dim}. */
     public static Tensor stack(List<Tensor> tensors, int dim) {
-        return cat(tensors.stream().map(t -> t.unsqueeze(dim)).toList(), dim);
+        if (tensors.isEmpty()) throw new IllegalArgumentException("stack expects a non-empty TensorList");
+        for (int i = 1; i < tensors.size(); i++) {
+            if (!tensors.get(i).shape().equals(tensors.get(0).shape())) {
+                throw ShapeException.inScope("stack expects each tensor to be equal size, but got "
+                        + java.util.Arrays.toString(tensors.get(0).shape().toArray()) + " at entry 0 and "
+                        + java.util.Arrays.toString(tensors.get(i).shape().toArray()) + " at entry " + i);
+            }
+        }
+        return F.composite("StackBackward0", () -> cat(tensors.stream().map(t -> t.unsqueeze(dim)).toList(), dim),
+                tensors.toArray(new Tensor[0]));
     }
 
     /** {@code cond ? a : b}, elementwise. */

@@ -1,5 +1,6 @@
 package dev.kiln.dsl;
 
+import dev.kiln.ir.Autodiff;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Op;
@@ -10,6 +11,7 @@ import dev.kiln.ir.ShapeException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A tensor with PyTorch's API and autograd. Every op records a node in the graph IR; values are computed only when
@@ -24,6 +26,15 @@ public class Tensor {
     private boolean retainsGrad;
     /** A Python-style number turned into a tensor: the weakest party in type promotion. */
     private boolean wrappedScalar;
+    /** Bumped by every in-place op on this tensor; a view reads its base's. */
+    private int version;
+    /**
+     * For a view (PyTorch's view ops share storage with their base): the tensor whose storage it shares (never itself
+     * a view), how this view's node is built from the base's node, and the base's version that {@link #node} reflects.
+     */
+    private Tensor base;
+    private ViewFn viewFn;
+    private int baseVersion;
 
     Tensor(Node node, boolean requiresGrad, GradFn gradFn) {
         this.node = node;
@@ -33,8 +44,9 @@ public class Tensor {
 
     /** A new leaf with a copy of {@code source}'s current values, for parameters and buffers. */
     protected Tensor(Tensor source, Op.Role role, boolean requiresGrad) {
-        this.node = Node.leaf(role, role.name().toLowerCase(), source.node.shape(), source.node.dtype());
-        Realizer.bind(node, Realizer.values(source.node));
+        Node src = source.node();
+        this.node = Node.leaf(role, role.name().toLowerCase(), src.shape(), src.dtype());
+        Realizer.bind(node, Realizer.values(src));
         if (requiresGrad && !source.dtype().isFloating()) {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
         }
@@ -51,7 +63,7 @@ public class Tensor {
     /** The result of an op over {@code inputs}: tracked by autograd when any input requires grad and grad mode is on. */
     static Tensor derive(Node node, String gradFnName, Tensor... inputs) {
         boolean anyRequiresGrad = false;
-        for (Tensor t : inputs) anyRequiresGrad |= t.requiresGrad;
+        for (Tensor t : inputs) anyRequiresGrad |= t.requiresGrad();
         if (anyRequiresGrad && Autograd.isGradEnabled()) return new Tensor(node, true, new GradFn(gradFnName, List.of(inputs)));
         if (anyRequiresGrad) return detached(node);
         return new Tensor(node, false, null);
@@ -63,15 +75,17 @@ public class Tensor {
      */
     static Tensor fromGradient(Node node, List<Tensor> sources) {
         List<Tensor> inputs = new ArrayList<>();
-        for (Tensor s : sources) if (s.requiresGrad) inputs.add(s);
+        for (Tensor s : sources) if (s.requiresGrad()) inputs.add(s);
         return new Tensor(node, true, new GradFn(gradFnName(node), inputs));
     }
 
     /** A leaf whose value is {@code definition}'s, cut from the gradient graph but still lazy. */
-    private static Tensor detached(Node definition) {
+    private static Tensor detached(Node definition) { return new Tensor(detachedNode(definition), false, null); }
+
+    private static Node detachedNode(Node definition) {
         Node leaf = Node.leaf(Op.Role.INPUT, "detached", definition.shape(), definition.dtype());
         Realizer.defineLazily(leaf, definition);
-        return new Tensor(leaf, false, null);
+        return leaf;
     }
 
     private static String gradFnName(Node n) {
@@ -79,10 +93,100 @@ public class Tensor {
         return Character.toUpperCase(op.charAt(0)) + op.substring(1).replace("_", "") + "Backward0";
     }
 
+    // ---- views ----------------------------------------------------------------------------------------------------
+
+    /** How a view's node is built from its base's: a chain of steps, each a movement op or a cut from autograd. */
+    private record ViewFn(List<Step> steps) {
+        static final ViewFn IDENTITY = new ViewFn(List.of());
+
+        ViewFn then(Step step) {
+            List<Step> s = new ArrayList<>(steps);
+            s.add(step);
+            return new ViewFn(List.copyOf(s));
+        }
+
+        /** The view's node from the base's, cuts included. */
+        Node apply(Node base) {
+            Node n = base;
+            for (Step s : steps) n = s.fn().apply(n);
+            return n;
+        }
+
+        /** The movement alone (cuts skipped): where each element of the view lives in the base. */
+        Node place(Node base) {
+            Node n = base;
+            for (Step s : steps) if (s.kind() != Kind.DETACH) n = s.fn().apply(n);
+            return n;
+        }
+
+        boolean cut() { return steps.stream().anyMatch(s -> s.kind() == Kind.DETACH); }
+
+        boolean overlaps() { return steps.stream().anyMatch(s -> s.kind() == Kind.EXPAND); }
+
+        boolean bijective() { return steps.stream().allMatch(s -> s.kind() == Kind.BIJECTIVE || s.kind() == Kind.DETACH); }
+    }
+
+    /** BIJECTIVE: every base element once (reshape, permute); SUBSET: some elements once (slice, select); EXPAND: some more than once. */
+    private enum Kind { BIJECTIVE, SUBSET, EXPAND, DETACH }
+
+    private record Step(UnaryOperator<Node> fn, Kind kind) {}
+
+    private static final Step DETACH = new Step(Tensor::detachedNode, Kind.DETACH);
+
+    /** The view of this tensor that {@code fn} builds from its node, sharing storage with this tensor's base. */
+    private Tensor view(UnaryOperator<Node> fn, Kind kind, String gradFnName) {
+        Node n = fn.apply(node());
+        Tensor root = base != null ? base : this;
+        ViewFn chain = (base != null ? viewFn : ViewFn.IDENTITY).then(new Step(fn, kind));
+        Tensor v;
+        if (requiresGrad && Autograd.isGradEnabled()) {
+            v = new Tensor(n, true, new GradFn(gradFnName, List.of(this)));
+        } else if (requiresGrad) {
+            // made under no_grad: shares storage, but stays cut from the gradient graph when the base changes
+            chain = chain.then(DETACH);
+            v = new Tensor(detachedNode(n), false, null);
+        } else {
+            v = new Tensor(n, false, null);
+        }
+        v.base = root;
+        v.viewFn = chain;
+        v.baseVersion = root.version;
+        return v;
+    }
+
+    /** Kind of a movement from {@code from} elements to {@code to} elements. */
+    private static Kind kindOf(Node from, Node to) {
+        int a = from.shape().numel(), b = to.shape().numel();
+        return a == b ? Kind.BIJECTIVE : b > a ? Kind.EXPAND : Kind.SUBSET;
+    }
+
+    /** Re-derives a view's node when its base changed in place since. */
+    private void refresh() {
+        if (base == null || baseVersion == base.version) return;
+        node = viewFn.apply(base.node);
+        baseVersion = base.version;
+        if (!viewFn.cut()) {
+            requiresGrad = base.requiresGrad;
+            gradFn = base.requiresGrad ? new GradFn("AsStridedBackward0", List.of(base)) : null;
+        }
+    }
+
+    /** Whether this tensor is a view sharing storage with another ({@code t._is_view()}). */
+    public boolean isView() { return base != null; }
+
+    /** The tensor this view shares storage with ({@code t._base}), or null. */
+    public Tensor base() { return base; }
+
+    /** How many in-place ops changed this tensor's storage ({@code t._version}). */
+    public int version() { return base != null ? base.version : version; }
+
     // ---- identity and metadata ------------------------------------------------------------------------------------
 
     /** The IR node this tensor currently stands for. */
-    public Node node() { return node; }
+    public Node node() {
+        refresh();
+        return node;
+    }
 
     public DType dtype() { return node.dtype(); }
 
@@ -96,10 +200,13 @@ public class Tensor {
 
     public int numel() { return node.shape().numel(); }
 
-    public boolean requiresGrad() { return requiresGrad; }
+    public boolean requiresGrad() {
+        refresh();
+        return requiresGrad;
+    }
 
     /** Kotlin's {@code t.requiresGrad}. */
-    public boolean getRequiresGrad() { return requiresGrad; }
+    public boolean getRequiresGrad() { return requiresGrad(); }
 
     /** Kotlin's {@code p.requiresGrad = false}: freezes or unfreezes a leaf. */
     public void setRequiresGrad(boolean value) { requiresGrad_(value); }
@@ -114,22 +221,27 @@ public class Tensor {
     public final Tensor requiresGrad_(boolean value) {
         if (!isLeaf() && !value) throw new IllegalStateException("you can only change requires_grad flags of leaf variables.");
         if (!isLeaf() && value) return this;
+        if (value && !dtype().isFloating()) throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
         if (value && !requiresGrad) {
             // a fresh leaf node, so graphs built before this call don't become differentiable after the fact
             Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
             Realizer.bind(leaf, Realizer.values(node));
             node = leaf;
+            base = null;
+            viewFn = null;
         }
-        if (value && !dtype().isFloating()) throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
         requiresGrad = value;
         return this;
     }
 
     public Tensor requiresGrad_() { return requiresGrad_(true); }
 
-    public boolean isLeaf() { return gradFn == null; }
+    public boolean isLeaf() { return gradFn() == null; }
 
-    public GradFn gradFn() { return gradFn; }
+    public GradFn gradFn() {
+        refresh();
+        return gradFn;
+    }
 
     /** The accumulated gradient, or null before any backward pass reached this tensor. */
     public Tensor grad() { return grad; }
@@ -143,7 +255,7 @@ public class Tensor {
 
     /** Keeps {@code .grad} for this non-leaf tensor in later backward passes. */
     public Tensor retainGrad() {
-        if (!requiresGrad) throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+        if (!requiresGrad()) throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         retainsGrad = true;
         return this;
     }
@@ -160,14 +272,30 @@ public class Tensor {
 
     public void backward(Tensor gradient, boolean createGraph) { Autograd.backward(this, gradient, createGraph); }
 
-    /** The same values, cut from the graph; never requires grad. */
-    public Tensor detach() { return detached(node); }
+    /** The same values, cut from the graph; never requires grad. Shares storage: in-place changes show on both sides. */
+    public Tensor detach() {
+        Tensor root = base != null ? base : this;
+        Tensor d = new Tensor(detachedNode(node()), false, null);
+        d.base = root;
+        d.viewFn = (base != null ? viewFn : ViewFn.IDENTITY).then(DETACH);
+        d.baseVersion = root.version;
+        return d;
+    }
 
-    public Tensor clone() { return derive(node, "CloneBackward0", this); }
+    /** PyTorch's {@code .data}: the detached view, through which in-place changes reach this tensor unrecorded. */
+    public Tensor data() { return detach(); }
+
+    /** Kotlin's {@code t.data} ({@code w.data[0, 0] = 42}). */
+    public Tensor getData() { return data(); }
+
+    public Tensor clone() { return derive(node(), "CloneBackward0", this); }
 
     void accumulateGrad(double[] values) {
         if (grad == null) {
             grad = constant(values, node.shape(), node.dtype());
+        } else if (grad.base != null) {
+            Tensor g = grad;
+            Autograd.noGrad(() -> g.add_(constant(values, node.shape(), node.dtype())));
         } else {
             double[] old = grad.toDoubleArray();
             double[] sum = new double[old.length];
@@ -178,11 +306,12 @@ public class Tensor {
 
     void accumulateGrad(Tensor g) { grad = grad == null ? g : grad.add(g); }
 
-    /** Replaces this tensor's value in place with a new leaf holding {@code values}. */
+    /** Replaces this (non-view) tensor's value in place with a new leaf holding {@code values}. */
     private void assign(double[] values) {
         Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
         Realizer.bind(leaf, values);
         node = leaf;
+        version++;
     }
 
     private static Op.Role roleOf(Node n) { return n.op() instanceof Op.Leaf l ? l.role() : Op.Role.INPUT; }
@@ -191,17 +320,17 @@ public class Tensor {
 
     // ---- reading values -------------------------------------------------------------------------------------------
 
-    public double[] toDoubleArray() { return Realizer.values(node).clone(); }
+    public double[] toDoubleArray() { return Realizer.values(node()).clone(); }
 
     public float[] toFloatArray() {
-        double[] v = Realizer.values(node);
+        double[] v = Realizer.values(node());
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         return f;
     }
 
     public long[] toLongArray() {
-        double[] v = Realizer.values(node);
+        double[] v = Realizer.values(node());
         long[] l = new long[v.length];
         for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
         return l;
@@ -210,7 +339,7 @@ public class Tensor {
     /** The value of a one-element tensor. */
     public double item() {
         if (numel() != 1) throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
-        return Realizer.values(node)[0];
+        return Realizer.values(node())[0];
     }
 
     @Override public String toString() { return TensorFormatter.format(this); }
@@ -234,17 +363,25 @@ public class Tensor {
 
     public Tensor div(Number other) { return floating().binary(Op.BinaryFn.DIV, floating().scalarLike(other), "DivBackward0"); }
 
-    /** {@code other - this}, for scalars on the left. */
-    public Tensor rsub(Number other) { return scalarLike(other).binary(Op.BinaryFn.SUB, this, "RsubBackward1"); }
+    /** {@code other - this}, for scalars on the left; the scalar is no input of the grad_fn. */
+    public Tensor rsub(Number other) {
+        Tensor s = scalarLike(other);
+        DType t = promote(s, this);
+        return derive(Ops.binary(Op.BinaryFn.SUB, Ops.cast(s.node(), t), Ops.cast(node(), t)), "RsubBackward1", this);
+    }
 
     /** {@code other / this}, for scalars on the left. */
     public Tensor rdiv(Number other) { return floating().scalarLike(other).binary(Op.BinaryFn.DIV, floating(), "DivBackward0"); }
 
-    public Tensor neg() { return derive(Ops.neg(node), "NegBackward0", this); }
+    public Tensor neg() { return derive(Ops.neg(node()), "NegBackward0", this); }
 
     public Tensor pow(Number exponent) {
-        Tensor base = exponent instanceof Double || exponent instanceof Float ? floating() : this;
-        return derive(Ops.pow(base.node, base.scalarLike(exponent).node), "PowBackward0", this);
+        boolean floatExponent = exponent instanceof Double || exponent instanceof Float;
+        if (!floatExponent && !dtype().isFloating() && exponent.longValue() < 0) {
+            throw new IllegalArgumentException("Integers to negative integer powers are not allowed.");
+        }
+        Tensor base = floatExponent ? floating() : this;
+        return derive(Ops.pow(base.node(), base.scalarLike(exponent).node()), "PowBackward0", this);
     }
 
     public Tensor pow(Tensor exponent) { return binary(Op.BinaryFn.POW, exponent, "PowBackward1"); }
@@ -259,9 +396,9 @@ public class Tensor {
 
     public Tensor sqrt() { return unary(Op.UnaryFn.SQRT, "SqrtBackward0"); }
 
-    public Tensor abs() { return derive(Ops.unary(Op.UnaryFn.ABS, node), "AbsBackward0", this); }
+    public Tensor abs() { return derive(Ops.unary(Op.UnaryFn.ABS, node()), "AbsBackward0", this); }
 
-    public Tensor sign() { return derive(Ops.unary(Op.UnaryFn.SIGN, node), "SignBackward0", this); }
+    public Tensor sign() { return derive(Ops.unary(Op.UnaryFn.SIGN, node()), "SignBackward0", this); }
 
     public Tensor reciprocal() { return unary(Op.UnaryFn.RECIPROCAL, "ReciprocalBackward0"); }
 
@@ -270,20 +407,38 @@ public class Tensor {
     public Tensor sigmoid() { return unary(Op.UnaryFn.SIGMOID, "SigmoidBackward0"); }
 
     /** {@code max(x, 0)}, with PyTorch's zero gradient at 0. */
-    public Tensor relu() { return derive(Ops.where(Ops.gt(node, zero()), node, zero()), "ReluBackward0", this); }
-
-    /** Limits values to [min, max]; either bound may be null. The gradient passes where min ≤ x ≤ max. */
-    public Tensor clamp(Number min, Number max) {
-        Node r = node;
-        if (min != null) r = Ops.where(Ops.lt(r, scalarLike(min).node), scalarLike(min).node, r);
-        if (max != null) r = Ops.where(Ops.gt(r, scalarLike(max).node), scalarLike(max).node, r);
-        String name = min != null && max != null ? "ClampBackward1" : min != null ? "ClampMinBackward0" : "ClampMaxBackward0";
-        return derive(r, name, this);
+    public Tensor relu() {
+        Node x = node();
+        return derive(Ops.where(Ops.gt(x, zero()), x, zero()), "ReluBackward0", this);
     }
 
-    public Tensor clampMin(Number min) { return clamp(min, null); }
+    /**
+     * Limits values to [min, max]; either bound may be null. The gradient passes where min ≤ x ≤ max. A float bound
+     * makes an integer tensor float32, as PyTorch's type promotion does.
+     */
+    public Tensor clamp(Number min, Number max) { return clamp(min, max, "ClampBackward1"); }
 
-    public Tensor clampMax(Number max) { return clamp(null, max); }
+    public Tensor clampMin(Number min) { return clamp(min, null, "ClampMinBackward0"); }
+
+    public Tensor clampMax(Number max) { return clamp(null, max, "ClampMaxBackward0"); }
+
+    private Tensor clamp(Number min, Number max, String gradFnName) {
+        if (min == null && max == null) throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
+        DType t = dtype();
+        if (!t.isFloating() && (isFloatNumber(min) || isFloatNumber(max))) t = DType.F32;
+        Node r = Ops.cast(node(), t);
+        if (min != null) {
+            Node lo = Ops.scalar(min.doubleValue(), t);
+            r = Ops.where(Ops.lt(r, lo), lo, r);
+        }
+        if (max != null) {
+            Node hi = Ops.scalar(max.doubleValue(), t);
+            r = Ops.where(Ops.gt(r, hi), hi, r);
+        }
+        return derive(r, gradFnName, this);
+    }
+
+    private static boolean isFloatNumber(Number n) { return n instanceof Double || n instanceof Float; }
 
     // ---- comparisons (bool results, no gradient) ------------------------------------------------------------------
 
@@ -313,37 +468,36 @@ public class Tensor {
 
     private static Tensor compare(Op.BinaryFn fn, Tensor a, Tensor b) {
         DType t = promote(a, b);
-        return new Tensor(Ops.binary(fn, Ops.cast(a.node, t), Ops.cast(b.node, t)), false, null);
+        return new Tensor(Ops.binary(fn, Ops.cast(a.node(), t), Ops.cast(b.node(), t)), false, null);
     }
 
-    private static Tensor lnot(Tensor bool) {
-        Node n = bool.node;
-        return new Tensor(Ops.eq(n, Ops.full(0, n.shape(), DType.BOOL)), false, null);
-    }
+    private static Tensor lnot(Tensor bool) { return new Tensor(Ops.not(bool.node()), false, null); }
 
-    /** Elementwise choice: {@code cond ? this : other}. */
+    /** Elementwise choice: {@code cond ? this : other}; {@code cond} must be bool. */
     public Tensor where(Tensor cond, Tensor other) {
+        if (cond.dtype() != DType.BOOL) {
+            throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with dtype " + scalarTypeName(cond.dtype()));
+        }
         DType t = promote(this, other);
-        Node c = cond.dtype() == DType.BOOL ? cond.node : Ops.cast(cond.node, DType.BOOL);
-        return derive(Ops.where(c, Ops.cast(node, t), Ops.cast(other.node, t)), "WhereBackward0", this, other);
+        return derive(Ops.where(cond.node(), Ops.cast(node(), t), Ops.cast(other.node(), t)), "WhereBackward0", this, other);
     }
 
     /** This tensor converted to {@code dtype}. */
-    public Tensor to(DType dtype) { return dtype == dtype() ? this : derive(Ops.cast(node, dtype), "ToCopyBackward0", this); }
+    public Tensor to(DType dtype) { return dtype == dtype() ? this : derive(Ops.cast(node(), dtype), "ToCopyBackward0", this); }
 
     // ---- reductions -----------------------------------------------------------------------------------------------
 
-    public Tensor sum() { return derive(Ops.sum(accumulable().node, Ops.allAxes(node), false), "SumBackward0", this); }
+    public Tensor sum() { return derive(Ops.sum(accumulable().node(), Ops.allAxes(node), false), "SumBackward0", this); }
 
     public Tensor sum(int... dims) { return sum(dims, false); }
 
     public Tensor sum(int dim, boolean keepdim) { return sum(new int[] {dim}, keepdim); }
 
-    public Tensor sum(int[] dims, boolean keepdim) { return derive(Ops.sum(accumulable().node, axes(dims), keepdim), "SumBackward1", this); }
+    public Tensor sum(int[] dims, boolean keepdim) { return derive(Ops.sum(accumulable().node(), axes(dims), keepdim), "SumBackward1", this); }
 
     public Tensor mean() {
         Tensor f = requireFloating("mean");
-        return derive(Ops.div(Ops.sum(f.node, Ops.allAxes(node), false), Ops.scalar(numel(), dtype())), "MeanBackward0", this);
+        return derive(Ops.div(Ops.sum(f.node(), Ops.allAxes(node), false), Ops.scalar(numel(), dtype())), "MeanBackward0", this);
     }
 
     public Tensor mean(int... dims) { return mean(dims, false); }
@@ -355,53 +509,110 @@ public class Tensor {
         List<Integer> axes = axes(dims);
         int count = 1;
         for (int a : axes) count *= node.shape().dim(a);
-        return derive(Ops.div(Ops.sum(f.node, axes, keepdim), Ops.scalar(count, dtype())), "MeanBackward1", this);
+        return derive(Ops.div(Ops.sum(f.node(), axes, keepdim), Ops.scalar(count, dtype())), "MeanBackward1", this);
     }
 
-    /** The largest element. */
-    public Tensor max() { return derive(Ops.max(node, Ops.allAxes(node), false), "MaxBackward1", this); }
+    /** The largest element; ties share the gradient evenly, as in PyTorch. */
+    public Tensor max() {
+        requireElements("max");
+        return derive(Ops.max(node(), Ops.allAxes(node), false), "MaxBackward1", this);
+    }
 
-    /** The largest elements along {@code dim} (values only; see {@link #argmax(int)} for indices). */
-    public Tensor max(int dim, boolean keepdim) { return derive(Ops.max(node, axes(new int[] {dim}), keepdim), "MaxBackward0", this); }
+    /**
+     * The largest elements along {@code dim} (values only; see {@link #argmax(int)} for indices). The gradient goes to
+     * the first maximum of each slice, the index PyTorch returns.
+     */
+    public Tensor max(int dim, boolean keepdim) {
+        int a = axis(dim);
+        requireNonEmptyDim("max", a);
+        Node x = node();
+        Node first = Ops.eq(iota(x.shape(), a, false), Ops.expand(argmaxNode(x, a, true), x.shape()));
+        Node picked = Ops.where(first, x, Ops.zerosLike(x));
+        return derive(Ops.sum(picked, List.of(a), keepdim), "MaxBackward0", this);
+    }
 
     public Tensor max(int dim) { return max(dim, false); }
 
-    public Tensor min() { return neg().max().neg(); }
-
-    public Tensor amax(int... dims) { return amax(dims, false); }
-
-    public Tensor amax(int[] dims, boolean keepdim) { return derive(Ops.max(node, axes(dims), keepdim), "AmaxBackward0", this); }
-
-    /** Index of the first largest element along {@code dim}, as int64. */
-    public Tensor argmax(int dim) {
-        int a = axis(dim);
-        int n = node.shape().dim(a);
-        Node m = Ops.max(node, List.of(a), true);
-        Node isMax = Ops.eq(node, Ops.expand(m, node.shape()));
-        // first index of the maximum = n - 1 - max over (isMax ? n - 1 - i : -1)
-        int[] iotaShape = new int[dim()];
-        Arrays.fill(iotaShape, 1);
-        iotaShape[a] = n;
-        double[] reversed = new double[n];
-        for (int i = 0; i < n; i++) reversed[i] = n - 1 - i;
-        Node iota = Ops.expand(constant(reversed, Shape.of(iotaShape), DType.I64).node, node.shape());
-        Node score = Ops.where(isMax, iota, Ops.full(-1, node.shape(), DType.I64));
-        Node best = Ops.max(score, List.of(a), false);
-        return new Tensor(Ops.sub(Ops.full(n - 1, best.shape(), DType.I64), best), false, null);
+    /** The smallest element. */
+    public Tensor min() {
+        requireElements("min");
+        return derive(Ops.neg(Ops.max(Ops.neg(node()), Ops.allAxes(node), false)), "MinBackward1", this);
     }
 
-    // ---- shape and movement ---------------------------------------------------------------------------------------
+    /** The maxima over {@code dims} (all dimensions when none are given); ties share the gradient evenly. */
+    public Tensor amax(int... dims) { return amax(dims, false); }
+
+    public Tensor amax(int[] dims, boolean keepdim) {
+        if (dims.length == 0) {
+            requireElements("amax");
+            return derive(Ops.max(node(), Ops.allAxes(node), keepdim), "AmaxBackward0", this);
+        }
+        List<Integer> axes = axes(dims);
+        for (int a : axes) requireNonEmptyDim("amax", a);
+        return derive(Ops.max(node(), axes, keepdim), "AmaxBackward0", this);
+    }
+
+    /** Index of the first largest element along {@code dim}, as int64; NaN counts as the largest. */
+    public Tensor argmax(int dim) {
+        int a = axis(dim);
+        requireNonEmptyDim("argmax", a);
+        return new Tensor(argmaxNode(node(), a, false), false, null);
+    }
+
+    /** The first index of the maximum along axis {@code a} (int64), NaN being the maximum, as PyTorch's argmax. */
+    private static Node argmaxNode(Node x, int a, boolean keepDims) {
+        int n = x.shape().dim(a);
+        Node m = Ops.max(x, List.of(a), true);
+        Node isMax = Ops.eq(x, Ops.expand(m, x.shape()));
+        if (x.dtype().isFloating()) isMax = Ops.or(isMax, Ops.ne(x, x));
+        // first index of the maximum = n - 1 - max over (isMax ? n - 1 - i : -1)
+        Node score = Ops.where(isMax, iota(x.shape(), a, true), Ops.full(-1, x.shape(), DType.I64));
+        Node best = Ops.max(score, List.of(a), keepDims);
+        return Ops.sub(Ops.full(n - 1, best.shape(), DType.I64), best);
+    }
+
+    /** The index along axis {@code a} (or n - 1 - index, {@code reversed}) at every position of {@code shape}, int64. */
+    private static Node iota(Shape shape, int a, boolean reversed) {
+        int n = shape.dim(a);
+        int[] iotaShape = new int[shape.rank()];
+        Arrays.fill(iotaShape, 1);
+        iotaShape[a] = n;
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) values[i] = reversed ? n - 1 - i : i;
+        return Ops.expand(constant(values, Shape.of(iotaShape), DType.I64).node, shape);
+    }
+
+    private void requireElements(String op) {
+        if (numel() == 0) {
+            throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0. "
+                    + "Specify the reduction dim with the 'dim' argument.");
+        }
+    }
+
+    private void requireNonEmptyDim(String op, int axis) {
+        if (dim() > 0 && node.shape().dim(axis) == 0) {
+            throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + axis + " to have non-zero size.");
+        }
+    }
+
+    // ---- shape and movement (views: they share storage with their base) --------------------------------------------
 
     /** A view with a new shape; one dimension may be -1 and is then inferred. */
-    public Tensor reshape(int... shape) { return derive(Ops.reshape(node, inferShape(shape)), "ViewBackward0", this); }
+    public Tensor reshape(int... shape) {
+        Shape s = inferShape(shape);
+        return view(n -> Ops.reshape(n, s), Kind.BIJECTIVE, "ReshapeAliasBackward0");
+    }
 
-    public Tensor view(int... shape) { return reshape(shape); }
+    public Tensor view(int... shape) {
+        Shape s = inferShape(shape);
+        return view(n -> Ops.reshape(n, s), Kind.BIJECTIVE, "ViewBackward0");
+    }
 
     public Tensor permute(int... dims) {
         if (dims.length != dim()) throw ShapeException.inScope("permute(" + Arrays.toString(dims) + "): number of dims don't match (tensor has " + dim() + ")");
         List<Integer> order = new ArrayList<>();
         for (int d : dims) order.add(axis(d));
-        return derive(Ops.permute(node, order), "PermuteBackward0", this);
+        return view(n -> Ops.permute(n, order), Kind.BIJECTIVE, "PermuteBackward0");
     }
 
     public Tensor transpose(int dim0, int dim1) {
@@ -410,13 +621,13 @@ public class Tensor {
         int a = axis(dim0), b = axis(dim1);
         order.set(a, b);
         order.set(b, a);
-        return derive(Ops.permute(node, order), "TransposeBackward0", this);
+        return view(n -> Ops.permute(n, order), Kind.BIJECTIVE, "TransposeBackward0");
     }
 
     /** Transpose of a tensor with at most 2 dimensions. */
     public Tensor t() {
         if (dim() > 2) throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + dim() + "D");
-        return dim() < 2 ? this : derive(Ops.transposeLast(node), "TBackward0", this);
+        return dim() < 2 ? this : view(Ops::transposeLast, Kind.BIJECTIVE, "TBackward0");
     }
 
     public Tensor unsqueeze(int dim) {
@@ -425,13 +636,14 @@ public class Tensor {
         int[] d = node.shape().dims();
         int[] out = new int[d.length + 1];
         for (int i = 0, j = 0; i < out.length; i++) out[i] = i == a ? 1 : d[j++];
-        return derive(Ops.reshape(node, Shape.of(out)), "UnsqueezeBackward0", this);
+        Shape s = Shape.of(out);
+        return view(n -> Ops.reshape(n, s), Kind.BIJECTIVE, "UnsqueezeBackward0");
     }
 
     /** Drops every size-1 dimension. */
     public Tensor squeeze() {
-        int[] out = Arrays.stream(node.shape().dims()).filter(d -> d != 1).toArray();
-        return derive(Ops.reshape(node, Shape.of(out)), "SqueezeBackward0", this);
+        Shape s = Shape.of(Arrays.stream(node.shape().dims()).filter(d -> d != 1).toArray());
+        return view(n -> Ops.reshape(n, s), Kind.BIJECTIVE, "SqueezeBackward0");
     }
 
     /** Drops {@code dim} if it has size 1. */
@@ -441,16 +653,20 @@ public class Tensor {
         int[] d = node.shape().dims();
         int[] out = new int[d.length - 1];
         for (int i = 0, j = 0; i < d.length; i++) if (i != a) out[j++] = d[i];
-        return derive(Ops.reshape(node, Shape.of(out)), "SqueezeBackward1", this);
+        Shape s = Shape.of(out);
+        return view(n -> Ops.reshape(n, s), Kind.BIJECTIVE, "SqueezeBackward1");
     }
 
     public Tensor flatten() { return flatten(0, -1); }
 
     public Tensor flatten(int startDim) { return flatten(startDim, -1); }
 
+    /** Merges dimensions {@code startDim..endDim}; like PyTorch, returns this tensor itself when there is nothing to merge. */
     public Tensor flatten(int startDim, int endDim) {
         if (dim() == 0) return reshape(1);
         int s = axis(startDim), e = axis(endDim);
+        if (s > e) throw new IllegalArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
+        if (s == e) return this;
         int[] d = node.shape().dims();
         int[] out = new int[d.length - (e - s)];
         int j = 0, merged = 1;
@@ -461,7 +677,8 @@ public class Tensor {
                 if (i == e) out[j++] = merged;
             }
         }
-        return derive(Ops.reshape(node, Shape.of(out)), "ViewBackward0", this);
+        Shape target = Shape.of(out);
+        return view(n -> Ops.reshape(n, target), Kind.BIJECTIVE, "ReshapeAliasBackward0");
     }
 
     /** Broadcasts to {@code sizes}; -1 keeps a dimension. */
@@ -469,7 +686,9 @@ public class Tensor {
         int lead = sizes.length - dim();
         int[] target = sizes.clone();
         for (int i = 0; i < target.length; i++) if (target[i] == -1) target[i] = node.shape().dim(i - lead);
-        return derive(Ops.broadcastTo(node, Shape.of(target)), "ExpandBackward0", this);
+        Shape s = Shape.of(target);
+        Node probe = Ops.broadcastTo(node, s);
+        return view(n -> Ops.broadcastTo(n, s), kindOf(node, probe), "ExpandBackward0");
     }
 
     /** Elements {@code start, start+step, ...} below {@code end} along {@code dim}. */
@@ -485,7 +704,7 @@ public class Tensor {
             by.add(i == a ? step : 1);
         }
         if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
-        return derive(Ops.slice(node, from, to, by), "SliceBackward0", this);
+        return view(x -> Ops.slice(x, from, to, by), Kind.SUBSET, "SliceBackward0");
     }
 
     public Tensor narrow(int dim, int start, int length) { return slice(dim, start, start + length, 1); }
@@ -499,7 +718,8 @@ public class Tensor {
         int[] d = node.shape().dims();
         int[] out = new int[d.length - 1];
         for (int k = 0, j = 0; k < d.length; k++) if (k != a) out[j++] = d[k];
-        return derive(Ops.reshape(Ops.narrow(node, a, i, i + 1), Shape.of(out)), "SelectBackward0", this);
+        Shape s = Shape.of(out);
+        return view(x -> Ops.reshape(Ops.narrow(x, a, i, i + 1), s), Kind.SUBSET, "SelectBackward0");
     }
 
     // ---- contractions and composites ------------------------------------------------------------------------------
@@ -508,7 +728,7 @@ public class Tensor {
     public Tensor matmul(Tensor other) {
         if (dim() == 0 || other.dim() == 0) throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are " + dim() + "D and " + other.dim() + "D");
         DType t = promote(this, other);
-        Node a = Ops.cast(node, t), b = Ops.cast(other.node, t);
+        Node a = Ops.cast(node(), t), b = Ops.cast(other.node(), t);
         boolean vecA = dim() == 1, vecB = other.dim() == 1;
         if (vecA) a = Ops.reshape(a, Shape.of(1, a.shape().dim(0)));
         if (vecB) b = Ops.reshape(b, Shape.of(b.shape().dim(0), 1));
@@ -541,7 +761,8 @@ public class Tensor {
     public Tensor softmax(int dim) {
         Tensor f = requireFloating("softmax");
         List<Integer> a = List.of(axis(dim));
-        Node shifted = Ops.sub(f.node, Ops.max(f.node, a, true));
+        Node x = f.node();
+        Node shifted = Ops.sub(x, Ops.max(x, a, true));
         Node e = Ops.unary(Op.UnaryFn.EXP, shifted);
         return derive(Ops.div(e, Ops.sum(e, a, true)), "SoftmaxBackward0", this);
     }
@@ -549,28 +770,29 @@ public class Tensor {
     public Tensor logSoftmax(int dim) {
         Tensor f = requireFloating("log_softmax");
         List<Integer> a = List.of(axis(dim));
-        Node shifted = Ops.sub(f.node, Ops.max(f.node, a, true));
+        Node x = f.node();
+        Node shifted = Ops.sub(x, Ops.max(x, a, true));
         Node lse = Ops.unary(Op.UnaryFn.LOG, Ops.sum(Ops.unary(Op.UnaryFn.EXP, shifted), a, true));
         return derive(Ops.sub(shifted, lse), "LogSoftmaxBackward0", this);
     }
 
     // ---- in place -------------------------------------------------------------------------------------------------
 
-    public Tensor add_(Tensor other) { return inPlace(node(Op.BinaryFn.ADD, other), "AddBackward0", other); }
+    public Tensor add_(Tensor other) { return inPlace(inPlaceResult(Op.BinaryFn.ADD, other, false), "AddBackward0", other); }
 
-    public Tensor add_(Number other) { return inPlace(node(Op.BinaryFn.ADD, scalarLike(other)), "AddBackward0"); }
+    public Tensor add_(Number other) { return inPlace(inPlaceResult(Op.BinaryFn.ADD, scalarLike(other), false), "AddBackward0"); }
 
-    public Tensor sub_(Tensor other) { return inPlace(node(Op.BinaryFn.SUB, other), "SubBackward0", other); }
+    public Tensor sub_(Tensor other) { return inPlace(inPlaceResult(Op.BinaryFn.SUB, other, false), "SubBackward0", other); }
 
-    public Tensor sub_(Number other) { return inPlace(node(Op.BinaryFn.SUB, scalarLike(other)), "SubBackward0"); }
+    public Tensor sub_(Number other) { return inPlace(inPlaceResult(Op.BinaryFn.SUB, scalarLike(other), false), "SubBackward0"); }
 
-    public Tensor mul_(Tensor other) { return inPlace(node(Op.BinaryFn.MUL, other), "MulBackward0", other); }
+    public Tensor mul_(Tensor other) { return inPlace(inPlaceResult(Op.BinaryFn.MUL, other, false), "MulBackward0", other); }
 
-    public Tensor mul_(Number other) { return inPlace(node(Op.BinaryFn.MUL, scalarLike(other)), "MulBackward0"); }
+    public Tensor mul_(Number other) { return inPlace(inPlaceResult(Op.BinaryFn.MUL, scalarLike(other), false), "MulBackward0"); }
 
-    public Tensor div_(Tensor other) { return inPlace(node(Op.BinaryFn.DIV, other), "DivBackward0", other); }
+    public Tensor div_(Tensor other) { return inPlace(inPlaceResult(Op.BinaryFn.DIV, other, true), "DivBackward0", other); }
 
-    public Tensor div_(Number other) { return inPlace(node(Op.BinaryFn.DIV, scalarLike(other)), "DivBackward0"); }
+    public Tensor div_(Number other) { return inPlace(inPlaceResult(Op.BinaryFn.DIV, scalarLike(other), true), "DivBackward0"); }
 
     public Tensor zero_() { return fill_(0); }
 
@@ -583,44 +805,89 @@ public class Tensor {
     private Tensor fillAt(int[] index, Number value) {
         Shape s = node.shape();
         if (index.length > s.rank()) throw new IndexOutOfBoundsException("too many indices for a " + s.rank() + "-D tensor");
-        int[] at = new int[index.length];
         for (int k = 0; k < index.length; k++) {
-            at[k] = index[k] < 0 ? index[k] + s.dim(k) : index[k];
-            if (at[k] < 0 || at[k] >= s.dim(k)) {
+            int at = index[k] < 0 ? index[k] + s.dim(k) : index[k];
+            if (at < 0 || at >= s.dim(k)) {
                 throw new IndexOutOfBoundsException("index " + index[k] + " is out of bounds for dimension " + k + " with size " + s.dim(k));
             }
         }
-        int inner = 1;
-        for (int k = index.length; k < s.rank(); k++) inner *= s.dim(k);
-        int[] strides = s.strides();
-        int start = 0;
-        for (int k = 0; k < at.length; k++) start += at[k] * strides[k];
-        double[] mask = new double[s.numel()];
-        java.util.Arrays.fill(mask, start, start + inner, 1);
-        Node selected = constant(mask, s, DType.BOOL).node;
-        return inPlace(Ops.where(selected, Ops.full(value.doubleValue(), s, dtype()), node), "CopySlices");
+        Tensor target = this;
+        for (int i : index) target = target.select(0, i);
+        target.fill_(value);
+        return this;
     }
 
     public Tensor fill_(Number value) { return inPlace(Ops.full(value.doubleValue(), node.shape(), dtype()), "FillBackward0"); }
 
     /** Copies {@code src}'s values (broadcast, converted to this dtype) into this tensor. */
-    public Tensor copy_(Tensor src) { return inPlace(Ops.broadcastTo(Ops.cast(src.node, dtype()), node.shape()), "CopyBackward0", src); }
+    public Tensor copy_(Tensor src) { return inPlace(Ops.broadcastTo(Ops.cast(src.node(), dtype()), node.shape()), "CopyBackward0", src); }
 
-    private Node node(Op.BinaryFn fn, Tensor other) {
-        Node o = Ops.cast(other.node, dtype());
-        Node r = Ops.binary(fn, node, o);
+    /** {@code this fn other} computed in the promoted type and cast back, if PyTorch allows that cast. */
+    private Node inPlaceResult(Op.BinaryFn fn, Tensor other, boolean trueDivision) {
+        DType t = promote(this, other);
+        if (trueDivision && !t.isFloating()) t = DType.F32;
+        if (!canCast(t, dtype())) {
+            throw new IllegalArgumentException("result type " + scalarTypeName(t) + " can't be cast to the desired output type " + scalarTypeName(dtype()));
+        }
+        Node r = Ops.binary(fn, Ops.cast(node(), t), Ops.cast(other.node(), t));
         if (!r.shape().equals(node.shape())) {
             throw ShapeException.inScope("output with shape " + shape() + " doesn't match the broadcast shape " + new Size(r.shape()));
         }
-        return r;
+        return Ops.cast(r, dtype());
     }
 
+    /** PyTorch's {@code canCast}: no floating to integral, nothing but bool to bool. */
+    private static boolean canCast(DType from, DType to) {
+        if (from.isFloating() && !to.isFloating() && to != DType.BOOL) return false;
+        return from == DType.BOOL || to != DType.BOOL;
+    }
+
+    /** PyTorch's ScalarType name ({@code Float}, {@code Long}), as its error messages print it. */
+    static String scalarTypeName(DType t) {
+        return switch (t) {
+            case F32 -> "Float";
+            case F64 -> "Double";
+            case I32 -> "Int";
+            case I64 -> "Long";
+            case BOOL -> "Bool";
+        };
+    }
+
+    /** Makes {@code result} (this tensor's shape and dtype) this tensor's value, as an in-place op. */
     private Tensor inPlace(Node result, String gradFnName, Tensor... others) {
+        if (base == null) {
+            write(result, gradFnName, false, false, others);
+            return this;
+        }
+        if (viewFn.overlaps()) {
+            throw new IllegalStateException("unsupported operation: more than one element of the written-to tensor refers to a single "
+                    + "memory location. Please clone() the tensor before performing the operation.");
+        }
+        // write the view's new value back into its base: scatter it where the view reads, keep the rest
+        Node old = base.node;
+        Node placeholder = Node.leaf(Op.Role.INPUT, "view_base", old.shape(), old.dtype());
+        Node scattered = Autodiff.gradients(List.of(viewFn.place(placeholder)), List.of(result), List.of(placeholder)).get(0);
+        Node updated;
+        if (viewFn.bijective()) {
+            updated = scattered;
+        } else {
+            Node ones = Node.leaf(Op.Role.INPUT, "view_mask", old.shape(), DType.F32);
+            Node count = Autodiff.gradients(List.of(viewFn.place(ones)), List.of(Ops.full(1, result.shape(), DType.F32)), List.of(ones)).get(0);
+            updated = Ops.where(Ops.ne(count, Ops.zerosLike(count)), scattered, old);
+        }
+        base.write(updated, "CopySlices", true, viewFn.cut(), others);
+        return this;
+    }
+
+    /** Replaces this non-view tensor's value, recorded by autograd unless {@code untracked} or in no-grad mode. */
+    private void write(Node result, String gradFnName, boolean throughView, boolean untracked, Tensor... others) {
         boolean othersRequireGrad = false;
-        for (Tensor o : others) othersRequireGrad |= o.requiresGrad;
-        boolean track = Autograd.isGradEnabled() && (requiresGrad || othersRequireGrad);
-        if (track && isLeaf() && requiresGrad) {
-            throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        for (Tensor o : others) othersRequireGrad |= o.requiresGrad();
+        boolean track = !untracked && Autograd.isGradEnabled() && (requiresGrad || othersRequireGrad);
+        if (track && gradFn == null && requiresGrad) {
+            throw new IllegalStateException(throughView
+                    ? "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                    : "a leaf Variable that requires grad is being used in an in-place operation.");
         }
         if (track) {
             Tensor before = new Tensor(node, requiresGrad, gradFn);
@@ -629,10 +896,10 @@ public class Tensor {
             node = result;
             requiresGrad = true;
             gradFn = new GradFn(gradFnName, inputs);
+            version++;
         } else {
             assign(Realizer.values(result));
         }
-        return this;
     }
 
     // ---- Kotlin operator aliases ----------------------------------------------------------------------------------
@@ -662,18 +929,21 @@ public class Tensor {
 
     private Tensor unary(Op.UnaryFn fn, String gradFnName) {
         Tensor f = floating();
-        return derive(Ops.unary(fn, f.node), gradFnName, this);
+        return derive(Ops.unary(fn, f.node()), gradFnName, this);
     }
 
     private Tensor binary(Op.BinaryFn fn, Tensor other, String gradFnName) {
         DType t = promote(this, other);
-        return derive(Ops.binary(fn, Ops.cast(node, t), Ops.cast(other.node, t)), gradFnName, this, other);
+        return derive(Ops.binary(fn, Ops.cast(node(), t), Ops.cast(other.node(), t)), gradFnName, this, other);
     }
 
-    /** A 0-d constant for a Python-style scalar: keeps this tensor's dtype unless a float meets an integer tensor. */
+    /**
+     * A 0-d constant for a Python-style scalar: keeps this tensor's dtype unless a float meets a non-float tensor
+     * (float32) or an integer meets a bool tensor (int64).
+     */
     private Tensor scalarLike(Number value) {
-        boolean floatValue = value instanceof Double || value instanceof Float;
-        DType t = floatValue && !dtype().isFloating() ? DType.F32 : dtype();
+        boolean floatValue = isFloatNumber(value);
+        DType t = floatValue && !dtype().isFloating() ? DType.F32 : !floatValue && dtype() == DType.BOOL ? DType.I64 : dtype();
         return new Tensor(Ops.scalar(value.doubleValue(), t), false, null).asWrappedScalar();
     }
 

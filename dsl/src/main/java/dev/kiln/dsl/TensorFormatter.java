@@ -32,7 +32,7 @@ final class TensorFormatter {
         String body;
         if (v.length == 0) {
             body = "[]";
-            if (dims.length != 1) suffixes.add(0, "size=" + java.util.Arrays.toString(dims));
+            if (dims.length != 1) suffixes.add(0, "size=" + pythonTuple(dims));
         } else {
             ElementFormat f = ElementFormat.choose(t.dtype(), summarize ? shownValues(v, dims, 0, 0) : v);
             body = dims.length == 0 ? f.format(v[0]) : block(v, dims, 0, 0, f, prefix.length(), summarize);
@@ -50,8 +50,8 @@ final class TensorFormatter {
         List<Integer> shown = shownIndices(n, summarize);
         if (depth == dims.length - 1) {
             List<String> items = new ArrayList<>();
-            for (int i : shown) items.add(i < 0 ? "..." : f.format(v[offset + i]));
-            return "[" + wrap(items, indent + depth + 1, f.width) + "]";
+            for (int i : shown) items.add(i < 0 ? " ..." : f.format(v[offset + i]));
+            return "[" + wrap(items, indent + depth, f.width) + "]";
         }
         StringBuilder s = new StringBuilder("[");
         String separator = "," + "\n".repeat(dims.length - depth - 1) + " ".repeat(indent + depth + 1);
@@ -87,12 +87,22 @@ final class TensorFormatter {
         return idx;
     }
 
-    /** Joins a row's items with ", ", breaking lines so each stays within the line width. */
+    /** Python's {@code str(tuple(dims))}: {@code (2, 0)}, {@code (0,)}. */
+    private static String pythonTuple(int[] dims) {
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < dims.length; i++) s.append(i > 0 ? ", " : "").append(dims[i]);
+        return s.append(dims.length == 1 ? ",)" : ")").toString();
+    }
+
+    /**
+     * Joins a row's items with ", ", breaking lines as PyTorch's {@code _vector_str} does: {@code (80 - indent) / (width + 2)}
+     * items per line, continuation lines indented by {@code indent + 1}.
+     */
     private static String wrap(List<String> items, int indent, int width) {
         int perLine = Math.max(1, (LINE_WIDTH - indent) / (width + 2));
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < items.size(); i++) {
-            if (i > 0) s.append(i % perLine == 0 ? ",\n" + " ".repeat(indent) : ", ");
+            if (i > 0) s.append(i % perLine == 0 ? ",\n" + " ".repeat(indent + 1) : ", ");
             s.append(items.get(i));
         }
         return s.toString();
@@ -108,28 +118,28 @@ final class TensorFormatter {
             else if (!dtype.isFloating()) mode = Mode.INTEGER;
             else mode = floatMode(v);
             ElementFormat probe = new ElementFormat(dtype, mode, 0);
-            int width = 0;
-            for (double x : v) width = Math.max(width, probe.raw(x).length());
+            int width = mode == Mode.BOOL || mode == Mode.INTEGER ? 0 : 1;
+            for (double x : v) {
+                // PyTorch sizes float columns by the nonzero finite values alone
+                if (dtype.isFloating() && (!Double.isFinite(x) || x == 0)) continue;
+                width = Math.max(width, probe.raw(x).length());
+            }
             return new ElementFormat(dtype, mode, width);
         }
 
+        /** PyTorch's {@code _Formatter}: integral floats keep a trailing dot unless the magnitudes call for scientific notation. */
         private static Mode floatMode(double[] v) {
             boolean integral = true;
             double maxAbs = 0, minAbs = Double.POSITIVE_INFINITY;
-            boolean anyFinite = false;
             for (double x : v) {
-                if (!Double.isFinite(x)) continue;
-                anyFinite = true;
-                integral &= x == Math.rint(x);
+                if (!Double.isFinite(x) || x == 0) continue;
+                integral &= x == Math.ceil(x);
                 double a = Math.abs(x);
-                if (a != 0) {
-                    maxAbs = Math.max(maxAbs, a);
-                    minAbs = Math.min(minAbs, a);
-                }
+                maxAbs = Math.max(maxAbs, a);
+                minAbs = Math.min(minAbs, a);
             }
-            if (!anyFinite) return Mode.FIXED;
-            if (integral) return maxAbs > 1e8 ? Mode.SCIENTIFIC : Mode.FLOAT_INTEGRAL;
-            if (minAbs == Double.POSITIVE_INFINITY) return Mode.FIXED;
+            if (minAbs == Double.POSITIVE_INFINITY) return Mode.FLOAT_INTEGRAL;
+            if (integral) return maxAbs / minAbs > 1000 || maxAbs > 1e8 ? Mode.SCIENTIFIC : Mode.FLOAT_INTEGRAL;
             return maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4 ? Mode.SCIENTIFIC : Mode.FIXED;
         }
 

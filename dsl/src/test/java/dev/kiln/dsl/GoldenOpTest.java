@@ -24,10 +24,12 @@ class GoldenOpTest {
         fixtures.forEach(OpTable::byFixture);
     }
 
+    /** Every fixture, on the reference interpreter and on the JVM backend. */
     @TestFactory
     Stream<DynamicTest> matchesPyTorch() {
-        return OpTable.CASES.stream().filter(c -> c.fixture() != null)
-                .map(c -> DynamicTest.dynamicTest(c.fixture(), () -> check(c, Fixtures.load(c.fixture()))));
+        return Backends.NAMES.stream().flatMap(backend -> OpTable.CASES.stream().filter(c -> c.fixture() != null)
+                .map(c -> DynamicTest.dynamicTest(c.fixture() + " on " + backend,
+                        () -> Backends.on(backend, () -> check(c, Fixtures.load(c.fixture()))))));
     }
 
     private static void check(OpTable.Case c, Safetensors.Contents f) {

@@ -22,9 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  */
 class GradCheckTest {
 
+    /** Gradients computed on each backend; the finite differences always come from the interpreter. */
     @TestFactory
     Stream<DynamicTest> autodiffMatchesFiniteDifferences() {
-        return OpTable.CASES.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
+        return Backends.NAMES.stream().flatMap(backend -> OpTable.CASES.stream()
+                .map(c -> DynamicTest.dynamicTest(c.name() + " on " + backend, () -> Backends.on(backend, () -> check(c)))));
     }
 
     static List<Tensor> float64Inputs(OpTable.Case c) {

@@ -32,6 +32,8 @@ public final class Main {
     static {
         COMMANDS.put("run", new Command("run [NAME [ARGS...]]",
                 "list the examples, or run example NAME with ARGS", Main::run));
+        COMMANDS.put("graph", new Command("graph lenet [--batch B] [--dot]",
+                "print the IR and the kernels of a LeNet forward pass and training step", GraphCommand::run));
         COMMANDS.put("help", new Command("help", "show this help", args -> {
             usage(System.out);
             return 0;

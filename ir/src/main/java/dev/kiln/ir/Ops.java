@@ -30,10 +30,21 @@ public final class Ops {
 
     // ---- elementwise --------------------------------------------------------------------------------------------
 
-    public static Node unary(Op.UnaryFn fn, Node x) { return Node.of(new Op.Unary(fn), x); }
+    /** Unary op; on a broadcast constant it folds to a constant (computed as the interpreter would). */
+    public static Node unary(Op.UnaryFn fn, Node x) {
+        Double c = constantValue(x);
+        if (c != null) return full(Interpreter.unary(fn, c), x.shape(), x.dtype());
+        return Node.of(new Op.Unary(fn), x);
+    }
 
+    /** Binary op with numpy broadcasting; two broadcast constants fold to a constant. */
     public static Node binary(Op.BinaryFn fn, Node a, Node b) {
         Shape s = broadcastShape(a.shape(), b.shape());
+        Double ca = constantValue(a), cb = constantValue(b);
+        if (ca != null && cb != null && a.dtype() == b.dtype()) {
+            DType t = fn.isComparison() ? DType.BOOL : a.dtype();
+            return full(t.round(Interpreter.binary(fn, ca, cb)), s, t);
+        }
         return Node.of(new Op.Binary(fn), broadcastTo(a, s), broadcastTo(b, s));
     }
 
@@ -74,6 +85,18 @@ public final class Ops {
     public static Node gt(Node a, Node b) { return binary(Op.BinaryFn.LT, b, a); }
 
     public static Node eq(Node a, Node b) { return binary(Op.BinaryFn.EQ, a, b); }
+
+    /** {@code a != b} (bool); NaN differs from everything, itself included. */
+    public static Node ne(Node a, Node b) { return not(eq(a, b)); }
+
+    /** Logical not of a bool node. */
+    public static Node not(Node bool) { return eq(bool, scalar(0, DType.BOOL)); }
+
+    /** Logical and of bool nodes (broadcasting). */
+    public static Node and(Node a, Node b) { return where(a, b, scalar(0, DType.BOOL)); }
+
+    /** Logical or of bool nodes (broadcasting). */
+    public static Node or(Node a, Node b) { return where(a, scalar(1, DType.BOOL), b); }
 
     public static Node neg(Node x) { return unary(Op.UnaryFn.NEG, x); }
 

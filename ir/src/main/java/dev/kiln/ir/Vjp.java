@@ -58,11 +58,22 @@ final class Vjp {
             // ties split the gradient evenly, as torch.maximum/minimum do
             case MAX -> split(g, Ops.gt(a, b), Ops.eq(a, b));
             case MIN -> split(g, Ops.lt(a, b), Ops.eq(a, b));
-            case POW -> new Node[] {
-                    Ops.mul(g, Ops.mul(b, Ops.pow(a, Ops.sub(b, Ops.onesLike(b))))),
-                    Ops.mul(g, Ops.mul(out, Ops.unary(Op.UnaryFn.LOG, a)))};
+            case POW -> pow(a, b, out, g);
             case LT, EQ -> new Node[] {null, null};
         };
+    }
+
+    /**
+     * As PyTorch defines them: d/da = b·a^(b−1), but 0 where b = 0 (so 0^0 has gradient 0, not 0·0^−1 = nan);
+     * d/db = a^b·log(a), but 0 where a = 0 and b ≥ 0. Masks are wheres, so the rules stay differentiable.
+     */
+    private static Node[] pow(Node a, Node b, Node out, Node g) {
+        if (!a.dtype().isFloating()) return new Node[] {null, null};
+        Node zero = Ops.zerosLike(g);
+        Node ga = Ops.where(Ops.eq(b, Ops.zerosLike(b)), zero, Ops.mul(g, Ops.mul(b, Ops.pow(a, Ops.sub(b, Ops.onesLike(b))))));
+        Node baseZero = Ops.and(Ops.eq(a, Ops.zerosLike(a)), Ops.not(Ops.lt(b, Ops.zerosLike(b))));
+        Node gb = Ops.where(baseZero, zero, Ops.mul(g, Ops.mul(out, Ops.unary(Op.UnaryFn.LOG, a))));
+        return new Node[] {ga, gb};
     }
 
     /** Gradient to the first operand where it wins, half where both tie, the rest to the second. */

@@ -42,7 +42,7 @@ public final class Executor {
     /** One node of a canonical graph: its op (inputs as slots) and its inputs' positions. */
     private record Entry(Object op, List<Integer> inputs) {}
 
-    private record Structure(List<Entry> nodes, List<Integer> outputs) {}
+    private record Structure(String backend, List<Entry> nodes, List<Integer> outputs) {}
 
     /**
      * The values of {@code outputs}, given the values of every leaf they depend on (and optionally of other nodes,
@@ -67,7 +67,7 @@ public final class Executor {
         }
         List<Integer> outs = new ArrayList<>();
         for (Node o : outputs) outs.add(position.get(o));
-        Program program = CACHE.computeIfAbsent(new Structure(entries, outs), s -> compile(outputs, known));
+        Program program = CACHE.computeIfAbsent(new Structure(backendName, entries, outs), s -> compile(outputs, known));
         List<HostBuffer> in = new ArrayList<>();
         for (Node n : inputs) {
             HostBuffer b = known.get(n);
@@ -103,7 +103,17 @@ public final class Executor {
     public static void useBackend(String name) {
         backendName = name;
         backend = null;
-        CACHE.clear();
+    }
+
+    /** Runs {@code body} with another backend selected, then restores the previous one. */
+    public static <T> T withBackend(String name, java.util.function.Supplier<T> body) {
+        String previous = backendName;
+        useBackend(name);
+        try {
+            return body.get();
+        } finally {
+            useBackend(previous);
+        }
     }
 
     private static Backend backend() {

@@ -26,6 +26,9 @@ public final class Scheduler {
     /** The kernel graph and, in order, the nodes whose values the program takes as inputs. */
     public record Schedule(KernelGraph graph, List<Node> inputs) {}
 
+    /** Values this cheap (in {@link #opWork} units) are recomputed by every kernel that reads them rather than stored. */
+    static final int RECOMPUTE_LIMIT = 3;
+
     /** The most ops one value's inlined expression may have before it gets a buffer of its own. */
     static final int INLINE_BUDGET = 64;
 
@@ -40,15 +43,19 @@ public final class Scheduler {
 
         List<Node> inputs = new ArrayList<>();
         Set<Node> realized = identitySet(List.of());
-        Set<Node> nontrivial = identitySet(List.of());
+        Map<Node, Integer> work = new IdentityHashMap<>();     // arithmetic ops in a value's inlined expression
         for (Node n : order) {
             if (isInput.test(n)) inputs.add(n);
             else if (isContractionOrReduction(n.op()) || outputSet.contains(n)) realized.add(n);
-            else if (computes(n, nontrivial, realized)) nontrivial.add(n);
+            int w = isArithmetic(n.op()) && !isInput.test(n) ? opWork(n.op()) : 0;
+            if (!isInput.test(n) && !isContractionOrReduction(n.op())) {
+                for (Node in : n.inputs()) w = Math.min(1000, w + work.getOrDefault(in, 0));
+            }
+            work.put(n, w);
         }
 
-        // Newest first, find the kernels ("roots") each value flows into; a non-trivial value read by several
-        // kernels, or broadcast, gets a buffer instead of being recomputed.
+        // Newest first, find the kernels ("roots") each value flows into. An arithmetic value read by several kernels,
+        // or broadcast, gets a buffer instead of being recomputed; movement ops stay index arithmetic (views).
         Map<Node, Set<Node>> roots = new IdentityHashMap<>();
         for (int i = order.size() - 1; i >= 0; i--) {
             Node n = order.get(i);
@@ -58,8 +65,8 @@ public final class Scheduler {
                 if (realized.contains(u)) r.add(u);
                 else r.addAll(roots.getOrDefault(u, Set.of()));
             }
-            boolean broadcast = users.getOrDefault(n, List.of()).stream().anyMatch(u -> u.op() instanceof Op.Expand);
-            if (!realized.contains(n) && nontrivial.contains(n) && (r.size() > 1 || broadcast)) realized.add(n);
+            boolean shared = r.size() > 1 || broadcast(n, users);
+            if (!realized.contains(n) && isArithmetic(n.op()) && shared && work.get(n) > RECOMPUTE_LIMIT) realized.add(n);
             roots.put(n, r);
         }
 
@@ -73,7 +80,7 @@ public final class Scheduler {
             }
             int c = 1;
             for (Node in : n.inputs()) c = Math.min(INLINE_BUDGET + 1, c + cost.getOrDefault(in, 1));
-            if (c > INLINE_BUDGET && nontrivial.contains(n)) {
+            if (c > INLINE_BUDGET && isArithmetic(n.op())) {
                 realized.add(n);
                 c = 1;
             }
@@ -133,29 +140,32 @@ public final class Scheduler {
         return op instanceof Op.Unary || op instanceof Op.Binary || op instanceof Op.Where || op instanceof Op.Cast;
     }
 
-    /** Whether the node's inlined expression would do arithmetic (not just move or broadcast data). */
-    private static boolean computes(Node n, Set<Node> nontrivial, Set<Node> realized) {
-        return switch (n.op()) {
-            case Op.Unary u -> true;
-            case Op.Binary b -> true;
-            case Op.Where w -> true;
-            case Op.Cast c -> true;
-            case Op.RandomUniform r -> true;
-            case Op.Reshape r -> inlines(n.input(0), nontrivial, realized);
-            case Op.Permute p -> inlines(n.input(0), nontrivial, realized);
-            case Op.Expand e -> inlines(n.input(0), nontrivial, realized);
-            case Op.Slice s -> inlines(n.input(0), nontrivial, realized);
-            case Op.Pad p -> inlines(n.input(0), nontrivial, realized);
-            case Op.Leaf l -> false;
-            case Op.Constant c -> false;
-            case Op.Reduce r -> false;
-            case Op.MatMul m -> false;
-            case Op.Conv2d c -> false;
-        };
+    /** Ops that compute values (as opposed to moving or broadcasting them, or being inputs or anchors). */
+    private static boolean isArithmetic(Op op) {
+        return isElementwise(op) || op instanceof Op.RandomUniform;
     }
 
-    private static boolean inlines(Node input, Set<Node> nontrivial, Set<Node> realized) {
-        return nontrivial.contains(input) && !realized.contains(input);
+    /** Rough cost of one evaluation: transcendental functions count as several simple ops. */
+    private static int opWork(Op op) {
+        if (op instanceof Op.Unary u) {
+            return switch (u.fn()) {
+                case EXP, LOG, TANH, SIGMOID, SQRT -> 4;
+                case NEG, RECIPROCAL, ABS, SIGN -> 1;
+            };
+        }
+        if (op instanceof Op.Binary b && b.fn() == Op.BinaryFn.POW) return 4;
+        return 1;
+    }
+
+    /** Whether a value reaches an Expand through movement ops only, i.e. would be recomputed for every copy. */
+    private static boolean broadcast(Node n, Map<Node, List<Node>> users) {
+        for (Node u : users.getOrDefault(n, List.of())) {
+            if (u.op() instanceof Op.Expand) return true;
+            boolean movement = u.op() instanceof Op.Reshape || u.op() instanceof Op.Permute || u.op() instanceof Op.Slice
+                    || u.op() instanceof Op.Pad;
+            if (movement && broadcast(u, users)) return true;
+        }
+        return false;
     }
 
     private static Map<Node, List<Node>> users(List<Node> order, Predicate<Node> isInput) {
