@@ -25,12 +25,15 @@ public enum DType {
 
     public boolean isFloating() { return floating; }
 
-    /** The value this type stores for {@code v}: float rounding, truncation toward zero for integers (as casts do), 0/1 for bool. */
+    /**
+     * The value this type stores for {@code v}: float rounding; for integers truncation toward zero and, for int32,
+     * two's-complement wrap-around (as PyTorch's and the JVM's int arithmetic and narrowing casts do); 0/1 for bool.
+     */
     public double round(double v) {
         return switch (this) {
             case F32 -> (float) v;
             case F64 -> v;
-            case I32 -> (int) v;
+            case I32 -> (int) (long) v;
             case I64 -> (long) v;
             case BOOL -> v != 0 ? 1 : 0;
         };

@@ -330,6 +330,7 @@ final class KernelEmitter {
                     default -> GeneratorAdapter.DIV;
                 };
                 g.math(op, vt);
+                if (b.dtype() == DType.BOOL) convert(DType.I32, DType.BOOL);   // bool arithmetic stays 0/1
             }
             case MAX, MIN -> {
                 expr(b.a());
@@ -343,6 +344,7 @@ final class KernelEmitter {
                 g.cast(vt, Type.DOUBLE_TYPE);
                 g.invokeStatic(MATH, Method.getMethod("double pow(double, double)"));
                 g.cast(Type.DOUBLE_TYPE, vt);
+                if (b.dtype() == DType.BOOL) convert(DType.I32, DType.BOOL);
             }
             case LT, EQ -> {
                 expr(b.a());
