@@ -193,6 +193,16 @@ public final class Kiln {
 
     // ---- autograd -----------------------------------------------------------------------------------------------
 
+    /**
+     * Computes the values of all {@code tensors} together — one program for the lot, sharing common work — so
+     * reading them afterwards costs nothing.
+     */
+    public static void evaluate(List<Tensor> tensors) {
+        List<Node> nodes = new ArrayList<>();
+        for (Tensor t : tensors) nodes.add(t.node());
+        Realizer.buffers(nodes);
+    }
+
     /** Runs {@code body} without recording gradients ({@code with torch.no_grad():}). */
     public static void noGrad(Runnable body) { Autograd.noGrad(body); }
 
