@@ -314,6 +314,20 @@ public class Tensor {
         version++;
     }
 
+    /** Replaces this (non-view) tensor's storage with {@code buffer}, taken over without a copy (compiled steps). */
+    void assignBuffer(dev.kiln.ir.backend.HostBuffer buffer) {
+        if (base != null) throw new IllegalStateException("cannot rebind the storage of a view");
+        Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
+        Realizer.bind(leaf, buffer);
+        node = leaf;
+        version++;
+    }
+
+    /** A tensor standing for data supplied later (a compiled program's input); reading its value is an error. */
+    static Tensor placeholder(Shape shape, DType dtype, String label) {
+        return new Tensor(Node.leaf(Op.Role.INPUT, label, shape, dtype), false, null);
+    }
+
     private static Op.Role roleOf(Node n) { return n.op() instanceof Op.Leaf l ? l.role() : Op.Role.INPUT; }
 
     private static String labelOf(Node n) { return n.op() instanceof Op.Leaf l ? l.label() : "tensor"; }

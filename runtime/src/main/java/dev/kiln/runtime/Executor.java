@@ -93,6 +93,18 @@ public final class Executor {
         return out;
     }
 
+    /** A program compiled on its own (not through the cache), with its inputs in the order it takes them. */
+    public record Compiled(Program program, List<Node> inputs) {}
+
+    /** Compiles the computation of {@code outputs} from the leaves it depends on, on the selected backend. */
+    public static Compiled compile(List<Node> outputs) {
+        if (backendName.equals(INTERPRETER)) throw new IllegalStateException("compiled programs need a compiling backend, not the interpreter");
+        COMPILATIONS.incrementAndGet();
+        if (debug("ir")) System.err.println("== ir\n" + Graph.dump(outputs));
+        Scheduler.Schedule schedule = Scheduler.schedule(outputs, n -> false);
+        return new Compiled(backend().compile(schedule.graph()), schedule.inputs());
+    }
+
     /** How many programs have been compiled so far (tests assert that a repeated computation compiles nothing). */
     public static long compilations() { return COMPILATIONS.get(); }
 

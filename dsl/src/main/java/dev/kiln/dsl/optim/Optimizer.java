@@ -51,7 +51,7 @@ public abstract class Optimizer {
         for (ParamGroup g : paramGroups) {
             for (Parameter p : g.params()) {
                 if (p.grad() == null) continue;
-                Tensor step = steps.computeIfAbsent(p, k -> Kiln.scalarTensor(0, DType.F32));
+                Tensor step = stepTensor(p);
                 Kiln.noGrad(() -> step.add_(1));
                 Map<String, Tensor> s = stateOf(p);
                 // on a detached view the rule records nothing for autograd and stays one lazy graph
@@ -76,6 +76,31 @@ public abstract class Optimizer {
      * the new parameter (under {@link #PARAM}) and the new value of every state entry.
      */
     protected abstract Map<String, Tensor> update(ParamGroup g, Tensor param, Tensor grad, Map<String, Tensor> state, Tensor step);
+
+    /**
+     * For a compiled training step: {@code p}'s update as lazy tensors ({@link #PARAM} and each state entry), from its
+     * current value, gradient and the step number to use.
+     */
+    public Map<String, Tensor> traceUpdate(Parameter p, Tensor value, Tensor grad, Tensor step) {
+        return update(groupOf(p), value, grad, stateOf(p), step);
+    }
+
+    /** A parameter's step counter (a 0-d tensor, 0 before the first step). */
+    public Tensor stepTensor(Parameter p) { return steps.computeIfAbsent(p, k -> Kiln.scalarTensor(0, DType.F32)); }
+
+    /** Every parameter this optimizer updates, in group order. */
+    public List<Parameter> parameters() {
+        List<Parameter> all = new ArrayList<>();
+        for (ParamGroup g : paramGroups) all.addAll(g.params());
+        return all;
+    }
+
+    /** The 0-d tensors holding every group's hyper-parameters (a compiled step reads them on each run). */
+    public List<Tensor> hyperParameterTensors() {
+        List<Tensor> all = new ArrayList<>();
+        for (ParamGroup g : paramGroups) for (String name : g.hyperParameters().keySet()) all.add(g.tensor(name));
+        return all;
+    }
 
     /** The state entries a parameter starts with (zeros of its shape, by name). */
     protected abstract List<String> stateNames(ParamGroup g);

@@ -1,0 +1,160 @@
+package dev.kiln.dsl;
+
+import dev.kiln.dsl.nn.Module;
+import dev.kiln.dsl.nn.Parameter;
+import dev.kiln.dsl.optim.Optimizer;
+import dev.kiln.ir.Autodiff;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.backend.HostBuffer;
+import dev.kiln.runtime.Executor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole training step — forward, loss, backward and the optimizer's update — compiled into one program for given
+ * input shapes: {@code TrainingStep.compile(model, loss, optimizer, exampleInput, exampleTarget)}, then
+ * {@code step(input, target)} per batch, returning the loss. Parameters and optimizer state stay where the model and
+ * optimizer see them; hyper-parameters changed between steps take effect. A batch of another shape compiles (and
+ * caches) another program.
+ */
+public final class TrainingStep {
+    /** The loss of an output against a target, e.g. {@code F::crossEntropy}. */
+    @FunctionalInterface
+    public interface Loss {
+        Tensor apply(Tensor output, Tensor target);
+    }
+
+    private final Module model;
+    private final Loss loss;
+    private final Optimizer optimizer;
+    private final Map<List<Object>, Compiled> programs = new HashMap<>();
+
+    private TrainingStep(Module model, Loss loss, Optimizer optimizer) {
+        this.model = model;
+        this.loss = loss;
+        this.optimizer = optimizer;
+    }
+
+    /** Compiles a step for the shapes and dtypes of the example input and target. */
+    public static TrainingStep compile(Module model, Loss loss, Optimizer optimizer, Tensor exampleInput, Tensor exampleTarget) {
+        TrainingStep s = new TrainingStep(model, loss, optimizer);
+        s.programFor(exampleInput, exampleTarget);
+        return s;
+    }
+
+    /** Same, with a loss module such as {@code MSELoss} or {@code CrossEntropyLoss}. */
+    public static TrainingStep compile(Module model, Module lossModule, Optimizer optimizer, Tensor exampleInput, Tensor exampleTarget) {
+        return compile(model, lossModule::invoke, optimizer, exampleInput, exampleTarget);
+    }
+
+    /** Runs one step on a batch and returns its loss (computed before the update, as in the eager loop). */
+    public double step(Tensor input, Tensor target) { return programFor(input, target).run(input, target); }
+
+    /** How many input signatures have a compiled program. */
+    public int programCount() { return programs.size(); }
+
+    private Compiled programFor(Tensor input, Tensor target) {
+        List<Object> key = List.of(input.node().shape(), input.dtype(), target.node().shape(), target.dtype());
+        return programs.computeIfAbsent(key, k -> new Compiled(input, target));
+    }
+
+    /** Where a program input's value comes from on each run. */
+    private sealed interface Binding {
+        record Input() implements Binding {}
+
+        record Target() implements Binding {}
+
+        /** The current value of a tensor the model or optimizer owns (parameter, state, step, hyper-parameter). */
+        record Owned(Tensor tensor) implements Binding {}
+
+        /** A fresh random seed per run (dropout masks must differ between steps). */
+        record Seed(HostBuffer buffer) implements Binding {}
+
+        /** A constant captured while tracing (e.g. class indices for a one-hot). */
+        record Fixed(HostBuffer buffer) implements Binding {}
+    }
+
+    /** The program for one input signature. */
+    private final class Compiled {
+        private final Executor.Compiled compiled;
+        private final List<Binding> bindings = new ArrayList<>();
+        private final List<Tensor> updated = new ArrayList<>();
+
+        Compiled(Tensor exampleInput, Tensor exampleTarget) {
+            Tensor x = Tensor.placeholder(exampleInput.node().shape(), exampleInput.dtype(), "input");
+            Tensor y = Tensor.placeholder(exampleTarget.node().shape(), exampleTarget.dtype(), "target");
+            Tensor l = loss.apply(model.invoke(x), y);
+            if (l.numel() != 1) throw new IllegalArgumentException("the loss must be a single value, got shape " + l.shape());
+            List<Parameter> params = new ArrayList<>();
+            for (Parameter p : optimizer.parameters()) if (p.requiresGrad()) params.add(p);
+            List<Node> paramNodes = new ArrayList<>();
+            for (Parameter p : params) paramNodes.add(p.node());
+            List<Node> grads = Autodiff.gradients(List.of(l.node()), List.of(Ops.full(1, l.node().shape(), l.dtype())), paramNodes);
+
+            Map<Node, Binding> owned = new IdentityHashMap<>();
+            owned.put(x.node(), new Binding.Input());
+            owned.put(y.node(), new Binding.Target());
+            for (Tensor h : optimizer.hyperParameterTensors()) owned.put(h.node(), new Binding.Owned(h));
+            List<Node> outputs = new ArrayList<>(List.of(l.node()));
+            for (int i = 0; i < params.size(); i++) {
+                Parameter p = params.get(i);
+                Tensor step = optimizer.stepTensor(p);
+                Tensor next = step.add(1);
+                owned.put(p.node(), new Binding.Owned(p));
+                owned.put(step.node(), new Binding.Owned(step));
+                Map<String, Tensor> state = optimizer.stateOf(p);
+                state.values().forEach(t -> owned.put(t.node(), new Binding.Owned(t)));
+                Tensor value = new Tensor(p.node(), false, null);
+                optimizer.traceUpdate(p, value, new Tensor(grads.get(i), false, null), next).forEach((name, t) -> {
+                    outputs.add(t.node());
+                    updated.add(name.equals("param") ? p : state.get(name));
+                });
+                outputs.add(next.node());
+                updated.add(step);
+            }
+            compiled = Executor.compile(outputs);
+            List<Node> seeds = seeds(outputs);
+            for (Node in : compiled.inputs()) {
+                Binding b = owned.get(in);
+                if (b == null) {
+                    b = seeds.contains(in) ? new Binding.Seed(HostBuffer.allocate(DType.I64, 1)) : new Binding.Fixed(Realizer.buffer(in));
+                }
+                bindings.add(b);
+            }
+        }
+
+        double run(Tensor input, Tensor target) {
+            List<HostBuffer> in = new ArrayList<>(bindings.size());
+            for (Binding b : bindings) {
+                in.add(switch (b) {
+                    case Binding.Input i -> Realizer.buffer(input.node());
+                    case Binding.Target t -> Realizer.buffer(target.node());
+                    case Binding.Owned o -> Realizer.buffer(o.tensor().node());
+                    case Binding.Seed s -> {
+                        s.buffer().set(0, Kiln.defaultGenerator().nextLong());
+                        yield s.buffer();
+                    }
+                    case Binding.Fixed f -> f.buffer();
+                });
+            }
+            List<HostBuffer> out = compiled.program().run(in);
+            for (int i = 0; i < updated.size(); i++) updated.get(i).assignBuffer(out.get(i + 1));
+            return out.get(0).get(0);
+        }
+
+        /** The seed inputs of random draws in the graph. */
+        private static List<Node> seeds(List<Node> outputs) {
+            List<Node> seeds = new ArrayList<>();
+            for (Node n : Graph.topologicalOrder(outputs)) if (n.op() instanceof Op.RandomUniform) seeds.add(n.input(0));
+            return seeds;
+        }
+    }
+}
