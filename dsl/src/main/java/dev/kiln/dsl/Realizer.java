@@ -46,6 +46,9 @@ final class Realizer {
     /** The values of {@code n} as doubles (a copy). */
     static double[] values(Node n) { return buffer(n).toDoubles(); }
 
+    /** The value of a node that already has one, without allocating; null if it has none yet. */
+    static HostBuffer existing(Node n) { return VALUES.get(n) instanceof HostBuffer b ? b : null; }
+
     /** The value of {@code n} (shared: don't modify). */
     static HostBuffer buffer(Node n) { return buffers(List.of(n)).get(0); }
 

@@ -6,6 +6,7 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.Ops;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.backend.HostBuffer;
 import dev.kiln.ir.ShapeException;
 
 import java.util.ArrayList;
@@ -35,6 +36,24 @@ public class Tensor {
     private Tensor base;
     private ViewFn viewFn;
     private int baseVersion;
+    /** Where a compiled training step keeps this tensor's newest value, and which of its updates {@link #node} reflects. */
+    private StorageOwner owner;
+    private int ownerGeneration;
+
+    /**
+     * Keeps a tensor's storage elsewhere and updates it in place (a compiled training step's double buffers): the tensor
+     * copies the newest value in only when it is read, so steps themselves cost the tensor nothing.
+     */
+    interface StorageOwner {
+        /** Bumped whenever the owner's copy changes. */
+        int generation();
+
+        /** The owner's newest value for {@code t}. */
+        HostBuffer current(Tensor t);
+
+        /** {@code t} has copied the owner's value in and is now at {@code version}. */
+        void synced(Tensor t, int version);
+    }
 
     Tensor(Node node, boolean requiresGrad, GradFn gradFn) {
         this.node = node;
@@ -160,8 +179,30 @@ public class Tensor {
         return a == b ? Kind.BIJECTIVE : b > a ? Kind.EXPAND : Kind.SUBSET;
     }
 
+    /** Hands this (non-view) tensor's storage to {@code o}; its current value is already in the owner's buffer. */
+    void own(StorageOwner o) {
+        if (base != null) throw new IllegalStateException("a view's storage belongs to its base");
+        owner = o;
+        ownerGeneration = o.generation();
+    }
+
+    StorageOwner owner() { return owner; }
+
+    /** Takes in the owner's newest value, if it changed since this tensor last looked. */
+    private void syncOwner() {
+        if (owner == null || ownerGeneration == owner.generation()) return;
+        ownerGeneration = owner.generation();
+        HostBuffer src = owner.current(this);
+        HostBuffer copy = HostBuffer.allocate(src.dtype(), src.length());
+        System.arraycopy(src.array(), 0, copy.array(), 0, src.length());
+        assignBuffer(copy);
+        owner.synced(this, version);
+    }
+
     /** Re-derives a view's node when its base changed in place since. */
     private void refresh() {
+        if (base != null) base.syncOwner();
+        else syncOwner();
         if (base == null || baseVersion == base.version) return;
         node = viewFn.apply(base.node);
         baseVersion = base.version;
@@ -315,7 +356,7 @@ public class Tensor {
     }
 
     /** Replaces this (non-view) tensor's storage with {@code buffer}, taken over without a copy (compiled steps). */
-    void assignBuffer(dev.kiln.ir.backend.HostBuffer buffer) {
+    void assignBuffer(HostBuffer buffer) {
         if (base != null) throw new IllegalStateException("cannot rebind the storage of a view");
         Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
         Realizer.bind(leaf, buffer);
@@ -895,6 +936,7 @@ public class Tensor {
 
     /** Replaces this non-view tensor's value, recorded by autograd unless {@code untracked} or in no-grad mode. */
     private void write(Node result, String gradFnName, boolean throughView, boolean untracked, Tensor... others) {
+        syncOwner();
         boolean othersRequireGrad = false;
         for (Tensor o : others) othersRequireGrad |= o.requiresGrad();
         boolean track = !untracked && Autograd.isGradEnabled() && (requiresGrad || othersRequireGrad);
@@ -914,6 +956,7 @@ public class Tensor {
         } else {
             assign(Realizer.values(result));
         }
+        if (owner != null) ownerGeneration = owner.generation();     // this tensor now holds the newest value
     }
 
     // ---- Kotlin operator aliases ----------------------------------------------------------------------------------

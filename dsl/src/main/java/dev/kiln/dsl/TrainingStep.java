@@ -25,7 +25,7 @@ import java.util.Map;
  * optimizer see them; hyper-parameters changed between steps take effect. A batch of another shape compiles (and
  * caches) another program.
  */
-public final class TrainingStep {
+public final class TrainingStep implements Tensor.StorageOwner {
     /** The loss of an output against a target, e.g. {@code F::crossEntropy}. */
     @FunctionalInterface
     public interface Loss {
@@ -36,6 +36,47 @@ public final class TrainingStep {
     private final Loss loss;
     private final Optimizer optimizer;
     private final Map<List<Object>, Compiled> programs = new HashMap<>();
+    /** Double buffers of every tensor the step updates (parameters, optimizer state, step counts), shared by all programs. */
+    private final Map<Tensor, Slot> slots = new IdentityHashMap<>();
+    private int generation;
+
+    /** A tensor's storage while this step owns it: the buffer holding its newest value and the one the next run writes. */
+    private static final class Slot {
+        HostBuffer current, next;
+        int syncedVersion;
+
+        void swap() {
+            HostBuffer t = current;
+            current = next;
+            next = t;
+        }
+    }
+
+    @Override public int generation() { return generation; }
+
+    @Override public HostBuffer current(Tensor t) { return slots.get(t).current; }
+
+    @Override public void synced(Tensor t, int version) { slots.get(t).syncedVersion = version; }
+
+    /**
+     * The slot of a tensor this step updates, its buffer holding the tensor's newest value: when the tensor changed
+     * outside (an eager step, loadStateDict, an in-place edit) or another owner had it, its value is copied in.
+     */
+    private Slot slotOf(Tensor t) {
+        Slot slot = slots.get(t);
+        if (slot != null && t.owner() == this && t.version() == slot.syncedVersion) return slot;
+        HostBuffer value = Realizer.buffer(t.node());
+        if (slot == null) {
+            slot = new Slot();
+            slot.current = HostBuffer.allocate(value.dtype(), value.length());
+            slot.next = HostBuffer.allocate(value.dtype(), value.length());
+            slots.put(t, slot);
+        }
+        System.arraycopy(value.array(), 0, slot.current.array(), 0, value.length());
+        t.own(this);
+        slot.syncedVersion = t.version();
+        return slot;
+    }
 
     private TrainingStep(Module model, Loss loss, Optimizer optimizer) {
         this.model = model;
@@ -72,8 +113,11 @@ public final class TrainingStep {
 
         record Target() implements Binding {}
 
-        /** The current value of a tensor the model or optimizer owns (parameter, state, step, hyper-parameter). */
+        /** The current value of a tensor the model or optimizer owns that this step only reads (a hyper-parameter). */
         record Owned(Tensor tensor) implements Binding {}
+
+        /** A tensor this step updates: read from its slot's current buffer. */
+        record Updated(Tensor tensor) implements Binding {}
 
         /** A fresh random seed per run (dropout masks must differ between steps). */
         record Seed(HostBuffer buffer) implements Binding {}
@@ -87,6 +131,9 @@ public final class TrainingStep {
         private final Executor.Compiled compiled;
         private final List<Binding> bindings = new ArrayList<>();
         private final List<Tensor> updated = new ArrayList<>();
+        private HostBuffer[] in, out;
+        private Slot[] outSlots;
+        private final HostBuffer lossBuffer;
 
         Compiled(Tensor exampleInput, Tensor exampleTarget) {
             Tensor x = Tensor.placeholder(exampleInput.node().shape(), exampleInput.dtype(), "input");
@@ -108,10 +155,10 @@ public final class TrainingStep {
                 Parameter p = params.get(i);
                 Tensor step = optimizer.stepTensor(p);
                 Tensor next = step.add(1);
-                owned.put(p.node(), new Binding.Owned(p));
-                owned.put(step.node(), new Binding.Owned(step));
+                owned.put(p.node(), new Binding.Updated(p));
+                owned.put(step.node(), new Binding.Updated(step));
                 Map<String, Tensor> state = optimizer.stateOf(p);
-                state.values().forEach(t -> owned.put(t.node(), new Binding.Owned(t)));
+                state.values().forEach(t -> owned.put(t.node(), new Binding.Updated(t)));
                 Tensor value = new Tensor(p.node(), false, null);
                 optimizer.traceUpdate(p, value, new Tensor(grads.get(i), false, null), next).forEach((name, t) -> {
                     outputs.add(t.node());
@@ -129,25 +176,42 @@ public final class TrainingStep {
                 }
                 bindings.add(b);
             }
+            lossBuffer = HostBuffer.allocate(l.dtype(), 1);
+            in = new HostBuffer[bindings.size()];
+            out = new HostBuffer[updated.size() + 1];
+            outSlots = new Slot[updated.size()];
         }
 
+        /** One run: binds current values, writes every update into the other half of its double buffer, swaps. */
         double run(Tensor input, Tensor target) {
-            List<HostBuffer> in = new ArrayList<>(bindings.size());
-            for (Binding b : bindings) {
-                in.add(switch (b) {
-                    case Binding.Input i -> Realizer.buffer(input.node());
-                    case Binding.Target t -> Realizer.buffer(target.node());
-                    case Binding.Owned o -> Realizer.buffer(o.tensor().node());
+            for (int i = 0; i < bindings.size(); i++) {
+                in[i] = switch (bindings.get(i)) {
+                    case Binding.Input b -> value(input);
+                    case Binding.Target b -> value(target);
+                    case Binding.Owned o -> value(o.tensor());
+                    case Binding.Updated u -> slotOf(u.tensor()).current;
                     case Binding.Seed s -> {
                         s.buffer().set(0, Kiln.defaultGenerator().nextLong());
                         yield s.buffer();
                     }
                     case Binding.Fixed f -> f.buffer();
-                });
+                };
             }
-            List<HostBuffer> out = compiled.program().run(in);
-            for (int i = 0; i < updated.size(); i++) updated.get(i).assignBuffer(out.get(i + 1));
-            return out.get(0).get(0);
+            out[0] = lossBuffer;
+            for (int i = 0; i < updated.size(); i++) {
+                outSlots[i] = slotOf(updated.get(i));
+                out[i + 1] = outSlots[i].next;
+            }
+            compiled.program().runInto(in, out);
+            for (Slot slot : outSlots) slot.swap();
+            generation++;
+            return lossBuffer.get(0);
+        }
+
+        /** A tensor's value: its buffer directly when it has one (no allocation), else computed. */
+        private static HostBuffer value(Tensor t) {
+            HostBuffer b = Realizer.existing(t.node());
+            return b != null ? b : Realizer.buffer(t.node());
         }
 
         /** The seed inputs of random draws in the graph. */

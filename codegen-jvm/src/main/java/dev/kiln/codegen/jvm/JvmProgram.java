@@ -39,9 +39,40 @@ final class JvmProgram implements Program {
         }
         slotArrays = new Object[slotSize.size()];
         slotSize.forEach((slot, size) -> slotArrays[slot] = HostBuffer.allocate(slotType.get(slot), size).array());
+        bound = new Object[graph.buffers().size()];
+        for (KernelGraph.BufferInfo b : graph.buffers()) if (b.slot() >= 0) bound[b.id()] = slotArrays[b.slot()];
     }
 
     @Override public KernelGraph graph() { return graph; }
+
+    /** Reused across runs: the array of every buffer's Java array, indexed by buffer id. */
+    private final Object[] bound;
+
+    @Override public synchronized void runInto(HostBuffer[] inputs, HostBuffer[] outputs) {
+        if (inputs.length != graph.inputs().size() || outputs.length != graph.outputs().size()) {
+            throw new IllegalArgumentException("program takes " + graph.inputs().size() + " inputs and " + graph.outputs().size()
+                    + " outputs, got " + inputs.length + " and " + outputs.length);
+        }
+        for (int i = 0; i < inputs.length; i++) bound[checked(graph.inputs().get(i), inputs[i], "input", i)] = inputs[i].array();
+        for (int i = 0; i < outputs.length; i++) {
+            int id = graph.outputs().get(i);
+            if (graph.buffer(id).role() != KernelGraph.Role.OUTPUT) {
+                throw new IllegalArgumentException("output " + i + " is one of the program's inputs; use run() for such programs");
+            }
+            bound[checked(id, outputs[i], "output", i)] = outputs[i].array();
+        }
+        for (Step s : steps) s.run(bound);
+    }
+
+    /** The buffer id, after checking the buffer fits it (the message is built only on failure: this runs every step). */
+    private int checked(int id, HostBuffer b, String role, int index) {
+        KernelGraph.BufferInfo info = graph.buffer(id);
+        if (b.dtype() != info.dtype() || b.length() != info.shape().numel()) {
+            throw new IllegalArgumentException(role + " " + index + " is " + b.dtype().torchName() + "[" + b.length() + "], the program expects "
+                    + info.dtype().torchName() + info.shape());
+        }
+        return id;
+    }
 
     @Override public synchronized List<HostBuffer> run(List<HostBuffer> inputs) {
         if (inputs.size() != graph.inputs().size()) {
@@ -69,7 +100,10 @@ final class JvmProgram implements Program {
 
     /** A pointwise or reduction kernel, its parallel axis split across threads. */
     static Step loop(LoopKernel kernel, int extent, long work) {
-        return buffers -> Threads.forRange(extent, work, (lo, hi) -> kernel.run(buffers, lo, hi));
+        return buffers -> {
+            if (Threads.serial(extent, work)) kernel.run(buffers, 0, extent);
+            else Threads.forRange(extent, work, (lo, hi) -> kernel.run(buffers, lo, hi));
+        };
     }
 
     /** A contraction: operands read in place when they are strided views of a buffer, else packed by generated code. */
@@ -96,7 +130,10 @@ final class JvmProgram implements Program {
                 Object cArr = inPlace ? buffers[c.output()] : temp;
                 int cOff = inPlace ? batch * c.m() * c.n() : 0;
                 multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
-                if (!plainStore) {
+                if (plainStore) continue;
+                if (Threads.serial(c.m(), work)) {
+                    generated.epilogue(buffers, batch, cArr, cOff, 0, c.m());
+                } else {
                     int bt = batch;
                     Threads.forRange(c.m(), work, (lo, hi) -> generated.epilogue(buffers, bt, cArr, cOff, lo, hi));
                 }
@@ -115,7 +152,22 @@ final class JvmProgram implements Program {
     }
 
     /** An operand that is a plain strided read of one buffer: element (row, col) at offset(batch) + row·rowStride + col·colStride. */
-    record Operand(int buffer, Ix index, int rowStride, int colStride) {
+    static final class Operand {
+        final int buffer, rowStride, colStride;
+        private final Ix index;
+        private final long base;
+        private final Long batchStride;
+        private final long[] vars = new long[4];
+
+        private Operand(int buffer, Ix index, int rowStride, int colStride) {
+            this.buffer = buffer;
+            this.index = index;
+            this.rowStride = rowStride;
+            this.colStride = colStride;
+            this.base = index.evaluate(new long[4]);
+            this.batchStride = index.linearCoefficient(Kernel.Contraction.B);
+        }
+
         static Operand direct(Expr e, int rowVar, int colVar, int otherVar) {
             if (!(e instanceof Expr.Load l) || l.index().mentions(otherVar)) return null;
             Long rs = l.index().linearCoefficient(rowVar), cs = l.index().linearCoefficient(colVar);
@@ -123,8 +175,9 @@ final class JvmProgram implements Program {
             return new Operand(l.buffer(), l.index(), (int) (long) rs, (int) (long) cs);
         }
 
+        /** The offset of the batch's matrix (no allocation: programs run one at a time). */
         int offset(int batch) {
-            long[] vars = new long[4];
+            if (batchStride != null) return (int) (base + batchStride * batch);
             vars[Kernel.Contraction.B] = batch;
             return (int) index.evaluate(vars);
         }

@@ -30,6 +30,9 @@ final class Threads {
         void run(int lo, int hi);
     }
 
+    /** Whether a range of this size and work runs on the calling thread alone. */
+    static boolean serial(int extent, long work) { return parallelism.threads() <= 1 || extent <= 1 || work < PARALLEL_THRESHOLD; }
+
     /** Runs {@code body} over {@code [0, extent)}, in contiguous chunks on up to the configured threads. */
     static void forRange(int extent, long work, RangeBody body) {
         Parallelism par = parallelism;

@@ -14,4 +14,11 @@ public interface Program {
      * input's buffer).
      */
     List<HostBuffer> run(List<HostBuffer> inputs);
+
+    /**
+     * Runs the kernels writing the results into {@code outputs} (buffers of the outputs' dtypes and sizes, which the
+     * caller owns and may reuse). An output must not be one of the inputs. Allocates nothing in steady state, so a
+     * training loop can call it every step.
+     */
+    void runInto(HostBuffer[] inputs, HostBuffer[] outputs);
 }
