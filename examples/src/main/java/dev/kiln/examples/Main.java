@@ -34,6 +34,7 @@ public final class Main {
                 "list the examples, or run example NAME with ARGS", Main::run));
         COMMANDS.put("graph", new Command("graph lenet [--batch B] [--dot]",
                 "print the IR and the kernels of a LeNet forward pass and training step", GraphCommand::run));
+        COMMANDS.put("bench", new Command("bench [--json] [--threads N] [--min-time S] [--warmup S] [WORKLOAD...]", "time the benchmark workloads (BENCHMARKS.md)", dev.kiln.examples.bench.Bench::run));
         COMMANDS.put("help", new Command("help", "show this help", args -> {
             usage(System.out);
             return 0;

@@ -1,0 +1,272 @@
+package dev.kiln.examples.bench;
+
+import dev.kiln.dsl.Autograd;
+import dev.kiln.dsl.F;
+import dev.kiln.dsl.Kiln;
+import dev.kiln.dsl.Tensor;
+import dev.kiln.dsl.nn.Linear;
+import dev.kiln.dsl.nn.Parameter;
+import dev.kiln.dsl.nn.ReLU;
+import dev.kiln.dsl.nn.Sequential;
+import dev.kiln.examples.models.LeNet;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.backend.HostBuffer;
+import dev.kiln.runtime.Executor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The benchmark workloads: the same names and computations as {@code /work/shared/bench/torch_ref.py}, written
+ * with Kiln's eager Tensor API. Every iteration forces its results: a training step's {@code backward()}
+ * computes the gradients and each in-place update under no_grad computes the new values; the other workloads
+ * read their outputs.
+ *
+ * <p>Two things about Kiln that a benchmark must not trip over:
+ * <ul>
+ *   <li>Graph nodes are hash-consed and the values of realized nodes are remembered while the node lives, so
+ *       computing {@code a.mm(b)} twice on the same leaves can return the remembered value without computing.
+ *       Training steps are safe (the parameters are new leaves after every update); inference feeds each
+ *       iteration a fresh leaf for its input ({@code x.detach()}, no copy), as a new batch would be.</li>
+ *   <li>Reading a tensor's values through the Tensor API copies them into a {@code double[]}; for
+ *       {@code sgemm_*} and {@code eltwise_chain_4m}, whose outputs are large, that copy would be a large part
+ *       of what is timed, so they build the graph with the Tensor API and evaluate it with the runtime's
+ *       {@link Executor} (the call Tensor reads go through), which returns the float32 buffer itself.</li>
+ * </ul>
+ */
+public final class Workloads {
+    private Workloads() {}
+
+    /** A prepared workload: one iteration, and its floating-point operation count (0 when not reported). */
+    public record Case(Runnable step, double flops) {}
+
+    /** A named workload; {@code setup} builds its data and model (untimed). */
+    public record Workload(String name, String description, Supplier<Case> setup) {}
+
+    /** All workloads, in the reference's order. */
+    public static final Map<String, Workload> ALL = new LinkedHashMap<>();
+
+    static {
+        add("seed002_step", "N=64, 1000→100→10 two-layer net by hand, sum-of-squares loss, W -= 1e-6·grad", Workloads::seed002Step);
+        add("lenet_b64_step", "LeNet [64,1,32,32], cross-entropy, SGD(lr=0.01, momentum=0.9): one step", () -> lenetStep(64));
+        add("lenet_b1_step", "LeNet [1,1,32,32], cross-entropy, SGD(lr=0.01, momentum=0.9): one step", () -> lenetStep(1));
+        add("lenet_b64_infer", "LeNet forward [64,1,32,32] under no_grad", Workloads::lenetInfer);
+        add("mlp784_adam_b64_step", "784→256→10 MLP, batch 64, cross-entropy, Adam(lr=1e-3): one step", Workloads::mlpAdamStep);
+        add("tiny_rmsprop_b32_step", "1→20→1 MLP, batch 32, MSE, RMSprop(lr=0.01, alpha=0.9): one step", Workloads::tinyRmspropStep);
+        add("sgemm_256", "C = A @ B, float32 [256,256]", () -> sgemm(256));
+        add("sgemm_1024", "C = A @ B, float32 [1024,1024]", () -> sgemm(1024));
+        add("eltwise_chain_4m", "y = relu(x*w + b)*0.5 - x over 2^22 float32 elements", Workloads::eltwiseChain);
+    }
+
+    private static void add(String name, String description, Supplier<Case> setup) {
+        ALL.put(name, new Workload(name, description, setup));
+    }
+
+    // ---- training steps -------------------------------------------------------------------------------------------
+
+    /** Seed 002: loss = (relu(X@W1)@W2 - y)^2.sum(); backward; W -= 1e-6·grad; grads reset. */
+    static Case seed002Step() {
+        Tensor x = Kiln.randn(64, 1000), y = Kiln.randn(64, 10);
+        Tensor[] w = {Kiln.randn(1000, 100).requiresGrad_(), Kiln.randn(100, 10).requiresGrad_()};
+        return new Case(() -> {
+            Tensor loss = x.mm(w[0]).clampMin(0).mm(w[1]).sub(y).pow(2).sum();
+            loss.backward();
+            Autograd.noGrad(() -> {
+                for (Tensor p : w) {
+                    p.sub_(p.grad().mul(1e-6));
+                    p.setGrad(null);          // the reference's w.grad.zero_(): the next backward starts from zero
+                }
+            });
+        }, 0);
+    }
+
+    static Case lenetStep(int batch) {
+        LeNet net = new LeNet();
+        Sgd opt = new Sgd(net.parameters(), 0.01, 0.9);
+        Tensor x = Kiln.randn(batch, 1, 32, 32), t = Kiln.randint(0, 10, batch);
+        return new Case(() -> {
+            net.zeroGrad();
+            F.crossEntropy(net.invoke(x), t).backward();
+            opt.step();
+        }, 0);
+    }
+
+    static Case mlpAdamStep() {
+        Sequential net = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
+        Adam opt = new Adam(net.parameters(), 1e-3, 0.9, 0.999, 1e-8);
+        Tensor x = Kiln.randn(64, 784), t = Kiln.randint(0, 10, 64);
+        return new Case(() -> {
+            net.zeroGrad();
+            F.crossEntropy(net.invoke(x), t).backward();
+            opt.step();
+        }, 0);
+    }
+
+    static Case tinyRmspropStep() {
+        Sequential net = new Sequential(new Linear(1, 20), new ReLU(), new Linear(20, 1));
+        RmsProp opt = new RmsProp(net.parameters(), 0.01, 0.9, 1e-8);
+        Tensor x = Kiln.randn(32, 1);
+        Tensor y = materialize(x.pow(2));   // computed once, as PyTorch's eager x.pow(2) is
+        return new Case(() -> {
+            net.zeroGrad();
+            F.mseLoss(net.invoke(x), y).backward();
+            opt.step();
+        }, 0);
+    }
+
+    // ---- inference and kernels ------------------------------------------------------------------------------------
+
+    static Case lenetInfer() {
+        LeNet net = new LeNet();
+        Tensor x = Kiln.randn(64, 1, 32, 32);
+        return new Case(() -> Autograd.noGrad(() -> {
+            // x.detach(): a fresh leaf (no copy) so the remembered value of an identical earlier graph is not reused
+            Tensor out = net.invoke(x.detach());
+            out.toFloatArray();            // [64, 10]: forces the forward pass
+        }), 0);
+    }
+
+    static Case sgemm(int n) {
+        Leaf a = Leaf.of(Kiln.randn(n, n)), b = Leaf.of(Kiln.randn(n, n));
+        Map<Node, HostBuffer> known = Map.of(a.tensor.node(), a.buffer, b.tensor.node(), b.buffer);
+        return new Case(() -> {
+            Node c = a.tensor.mm(b.tensor).node();
+            evaluate(c, known);
+        }, 2.0 * n * n * n);
+    }
+
+    static Case eltwiseChain() {
+        int n = 1 << 22;
+        Leaf x = Leaf.of(Kiln.randn(n)), w = Leaf.of(Kiln.randn(n)), b = Leaf.of(Kiln.randn(n));
+        Map<Node, HostBuffer> known = Map.of(x.tensor.node(), x.buffer, w.tensor.node(), w.buffer, b.tensor.node(), b.buffer);
+        return new Case(() -> {
+            Node y = F.relu(x.tensor.mul(w.tensor).add(b.tensor)).mul(0.5).sub(x.tensor).node();
+            evaluate(y, known);
+        }, 0);
+    }
+
+    /** A float32 leaf tensor and a buffer holding its values, for evaluating graphs over it with {@link Executor}. */
+    private record Leaf(Tensor tensor, HostBuffer buffer) {
+        static Leaf of(Tensor t) { return new Leaf(t, HostBuffer.wrap(DType.F32, t.toFloatArray())); }
+    }
+
+    /** Computes {@code out} (its whole float32 buffer, not a copy) from the given leaf values. */
+    private static HostBuffer evaluate(Node out, Map<Node, HostBuffer> known) {
+        HostBuffer result = Executor.realize(List.of(out), known).get(0);
+        if (result.length() != out.shape().numel()) throw new IllegalStateException("unexpected result size " + result.length());
+        return result;
+    }
+
+    /** A new leaf holding {@code t}'s values. */
+    private static Tensor materialize(Tensor t) {
+        return Kiln.tensor(t.toDoubleArray(), t.shape().toArray(), t.dtype());
+    }
+
+    // ---- optimizers: torch.optim's single-tensor formulas, written with in-place updates under no_grad ------------
+
+    /** SGD with momentum (dampening 0, no Nesterov, no weight decay). */
+    static final class Sgd {
+        private final List<Parameter> params;
+        private final double lr, momentum;
+        private final Tensor[] buf;
+
+        Sgd(List<Parameter> params, double lr, double momentum) {
+            this.params = params;
+            this.lr = lr;
+            this.momentum = momentum;
+            this.buf = new Tensor[params.size()];
+        }
+
+        void step() {
+            Autograd.noGrad(() -> {
+                for (int i = 0; i < params.size(); i++) {
+                    Parameter p = params.get(i);
+                    Tensor g = p.grad();
+                    if (g == null) continue;
+                    if (buf[i] == null) buf[i] = materialize(g);                         // buf = clone(grad)
+                    else buf[i].copy_(buf[i].mul(momentum).add(g));                     // buf = momentum·buf + grad
+                    p.sub_(buf[i].mul(lr));                                             // p -= lr·buf
+                }
+            });
+        }
+    }
+
+    /** Adam (no AMSGrad, no weight decay). */
+    static final class Adam {
+        private final List<Parameter> params;
+        private final double lr, beta1, beta2, eps;
+        private final Tensor[] expAvg, expAvgSq;
+        private final int[] steps;
+
+        Adam(List<Parameter> params, double lr, double beta1, double beta2, double eps) {
+            this.params = params;
+            this.lr = lr;
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            this.eps = eps;
+            this.expAvg = new Tensor[params.size()];
+            this.expAvgSq = new Tensor[params.size()];
+            this.steps = new int[params.size()];
+        }
+
+        void step() {
+            Autograd.noGrad(() -> {
+                for (int i = 0; i < params.size(); i++) {
+                    Parameter p = params.get(i);
+                    Tensor g = p.grad();
+                    if (g == null) continue;
+                    if (expAvg[i] == null) {
+                        expAvg[i] = Kiln.zerosLike(p);
+                        expAvgSq[i] = Kiln.zerosLike(p);
+                    }
+                    int step = ++steps[i];
+                    expAvg[i].copy_(expAvg[i].mul(beta1).add(g.mul(1 - beta1)));             // m = β1·m + (1-β1)·g
+                    expAvgSq[i].copy_(expAvgSq[i].mul(beta2).add(g.mul(g).mul(1 - beta2)));  // v = β2·v + (1-β2)·g²
+                    double biasCorrection1 = 1 - Math.pow(beta1, step);
+                    double biasCorrection2 = 1 - Math.pow(beta2, step);
+                    // The step-dependent factors go in as 0-d tensors: a Java number is a constant of the compiled
+                    // program, so a new value every step would compile new kernels every step.
+                    Tensor stepSize = Kiln.scalarTensor(lr / biasCorrection1, DType.F32);
+                    Tensor bias2Sqrt = Kiln.scalarTensor(Math.sqrt(biasCorrection2), DType.F32);
+                    Tensor denom = expAvgSq[i].sqrt().div(bias2Sqrt).add(eps);
+                    p.sub_(expAvg[i].div(denom).mul(stepSize));                                // p -= step·m/denom
+                }
+            });
+        }
+    }
+
+    /** RMSprop (not centered, no momentum, no weight decay). */
+    static final class RmsProp {
+        private final List<Parameter> params;
+        private final double lr, alpha, eps;
+        private final Tensor[] squareAvg;
+
+        RmsProp(List<Parameter> params, double lr, double alpha, double eps) {
+            this.params = params;
+            this.lr = lr;
+            this.alpha = alpha;
+            this.eps = eps;
+            this.squareAvg = new Tensor[params.size()];
+        }
+
+        void step() {
+            Autograd.noGrad(() -> {
+                for (int i = 0; i < params.size(); i++) {
+                    Parameter p = params.get(i);
+                    Tensor g = p.grad();
+                    if (g == null) continue;
+                    if (squareAvg[i] == null) squareAvg[i] = Kiln.zerosLike(p);
+                    squareAvg[i].copy_(squareAvg[i].mul(alpha).add(g.mul(g).mul(1 - alpha)));  // s = α·s + (1-α)·g²
+                    p.sub_(g.div(squareAvg[i].sqrt().add(eps)).mul(lr));                      // p -= lr·g/(√s + eps)
+                }
+            });
+        }
+    }
+
+    /** Workload names, for messages. */
+    public static List<String> names() { return new ArrayList<>(ALL.keySet()); }
+}
