@@ -32,6 +32,17 @@ public final class Generator {
 
     public long nextLong() { return random.nextLong(); }
 
+    /** Runs {@code body} with a throwaway stream, leaving this generator's own stream exactly where it was. */
+    <T> T withoutAdvancing(java.util.function.Supplier<T> body) {
+        SplittableRandom saved = random;
+        random = new SplittableRandom(seed);
+        try {
+            return body.get();
+        } finally {
+            random = saved;
+        }
+    }
+
     /** A uniform integer in [low, high). */
     public long nextLong(long low, long high) { return random.nextLong(low, high); }
 }

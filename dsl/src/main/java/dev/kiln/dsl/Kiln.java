@@ -212,4 +212,16 @@ public final class Kiln {
         for (int i = 0; i < v.length; i++) v[i] = value.getAsDouble();
         return Tensor.constant(v, s, dtype);
     }
+
+    // ---- checkpoints --------------------------------------------------------------------------------------------
+
+    /**
+     * Saves a Tensor, a List of tensors, a Map of tensors, a module's {@code stateDict()}, an optimizer's
+     * {@code stateDict()} or a whole model to {@code file} ({@code torch.save}): one safetensors file with PyTorch's
+     * names and layouts, written atomically. See {@link Checkpoint}.
+     */
+    public static void save(Object obj, java.nio.file.Path file) throws java.io.IOException { Checkpoint.save(obj, file); }
+
+    /** Loads what {@link #save} stored, as the same kind of object ({@code torch.load}). See {@link Checkpoint#load}. */
+    public static Object load(java.nio.file.Path file) throws java.io.IOException { return Checkpoint.load(file); }
 }

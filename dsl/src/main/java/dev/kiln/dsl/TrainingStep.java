@@ -39,6 +39,9 @@ public final class TrainingStep implements Tensor.StorageOwner {
     /** Double buffers of every tensor the step updates (parameters, optimizer state, step counts), shared by all programs. */
     private final Map<Tensor, Slot> slots = new IdentityHashMap<>();
     private int generation;
+    /** Step n's random draws use seed mix(seedBase + n): reproducible, also after saving and loading elsewhere. */
+    private final long seedBase = Kiln.defaultGenerator().nextLong();
+    private Compiled last;
 
     /** A tensor's storage while this step owns it: the buffer holding its newest value and the one the next run writes. */
     private static final class Slot {
@@ -97,14 +100,29 @@ public final class TrainingStep implements Tensor.StorageOwner {
     }
 
     /** Runs one step on a batch and returns its loss (computed before the update, as in the eager loop). */
-    public double step(Tensor input, Tensor target) { return programFor(input, target).run(input, target); }
+    public double step(Tensor input, Tensor target) {
+        last = programFor(input, target);
+        return last.run(input, target);
+    }
+
+    /**
+     * Saves the program of the last step (or of the example shapes, before any step) with the current parameters,
+     * optimizer state and hyper-parameters as one artifact file, loadable without the model's source or the DSL
+     * ({@link dev.kiln.runtime.aot.LoadedStep}).
+     */
+    public void save(java.nio.file.Path file) throws java.io.IOException {
+        Compiled c = last != null ? last : programs.values().iterator().next();
+        c.artifact().write(file);
+    }
 
     /** How many input signatures have a compiled program. */
     public int programCount() { return programs.size(); }
 
     private Compiled programFor(Tensor input, Tensor target) {
         List<Object> key = List.of(input.node().shape(), input.dtype(), target.node().shape(), target.dtype());
-        return programs.computeIfAbsent(key, k -> new Compiled(input, target));
+        Compiled c = programs.computeIfAbsent(key, k -> new Compiled(input, target));
+        if (last == null) last = c;
+        return c;
     }
 
     /** Where a program input's value comes from on each run. */
@@ -132,6 +150,7 @@ public final class TrainingStep implements Tensor.StorageOwner {
         private final List<Binding> bindings = new ArrayList<>();
         private final List<Tensor> updated = new ArrayList<>();
         private HostBuffer[] in, out;
+        private final List<String> names = new ArrayList<>();
         private Slot[] outSlots;
         private final HostBuffer lossBuffer;
 
@@ -147,18 +166,32 @@ public final class TrainingStep implements Tensor.StorageOwner {
             List<Node> grads = Autodiff.gradients(List.of(l.node()), List.of(Ops.full(1, l.node().shape(), l.dtype())), paramNodes);
 
             Map<Node, Binding> owned = new IdentityHashMap<>();
+            Map<Node, String> naming = new IdentityHashMap<>();
+            Map<Parameter, String> paramNames = new IdentityHashMap<>();
+            model.namedParameters().forEach((n, p) -> paramNames.put(p, n));
             owned.put(x.node(), new Binding.Input());
             owned.put(y.node(), new Binding.Target());
-            for (Tensor h : optimizer.hyperParameterTensors()) owned.put(h.node(), new Binding.Owned(h));
+            naming.put(x.node(), "input");
+            naming.put(y.node(), "target");
+            optimizer.hyperParameterTensors().forEach((n, h) -> {
+                owned.put(h.node(), new Binding.Owned(h));
+                naming.put(h.node(), "hyper." + n);
+            });
             List<Node> outputs = new ArrayList<>(List.of(l.node()));
             for (int i = 0; i < params.size(); i++) {
                 Parameter p = params.get(i);
                 Tensor step = optimizer.stepTensor(p);
                 Tensor next = step.add(1);
+                String pn = paramNames.getOrDefault(p, Integer.toString(i));
                 owned.put(p.node(), new Binding.Updated(p));
                 owned.put(step.node(), new Binding.Updated(step));
+                naming.put(p.node(), "param." + pn);
+                naming.put(step.node(), "step." + pn);
                 Map<String, Tensor> state = optimizer.stateOf(p);
-                state.values().forEach(t -> owned.put(t.node(), new Binding.Updated(t)));
+                state.forEach((sn, t) -> {
+                    owned.put(t.node(), new Binding.Updated(t));
+                    naming.put(t.node(), "state." + pn + "." + sn);
+                });
                 Tensor value = new Tensor(p.node(), false, null);
                 optimizer.traceUpdate(p, value, new Tensor(grads.get(i), false, null), next).forEach((name, t) -> {
                     outputs.add(t.node());
@@ -171,10 +204,14 @@ public final class TrainingStep implements Tensor.StorageOwner {
             List<Node> seeds = seeds(outputs);
             for (Node in : compiled.inputs()) {
                 Binding b = owned.get(in);
+                String name = naming.get(in);
                 if (b == null) {
-                    b = seeds.contains(in) ? new Binding.Seed(HostBuffer.allocate(DType.I64, 1)) : new Binding.Fixed(Realizer.buffer(in));
+                    boolean seed = seeds.contains(in);
+                    b = seed ? new Binding.Seed(HostBuffer.allocate(DType.I64, 1)) : new Binding.Fixed(Realizer.buffer(in));
+                    name = (seed ? "seed." : "fixed.") + bindings.size();
                 }
                 bindings.add(b);
+                names.add(name);
             }
             lossBuffer = HostBuffer.allocate(l.dtype(), 1);
             in = new HostBuffer[bindings.size()];
@@ -191,7 +228,7 @@ public final class TrainingStep implements Tensor.StorageOwner {
                     case Binding.Owned o -> value(o.tensor());
                     case Binding.Updated u -> slotOf(u.tensor()).current;
                     case Binding.Seed s -> {
-                        s.buffer().set(0, Kiln.defaultGenerator().nextLong());
+                        s.buffer().set(0, dev.kiln.runtime.aot.LoadedStep.seed(seedBase, generation));
                         yield s.buffer();
                     }
                     case Binding.Fixed f -> f.buffer();
@@ -206,6 +243,42 @@ public final class TrainingStep implements Tensor.StorageOwner {
             for (Slot slot : outSlots) slot.swap();
             generation++;
             return lossBuffer.get(0);
+        }
+
+        /** This program with the current values of everything it reads, as an artifact. */
+        dev.kiln.runtime.aot.StepArtifact artifact() {
+            var graph = compiled.program().graph();
+            List<dev.kiln.runtime.aot.StepArtifact.Binding> specs = new ArrayList<>();
+            Map<String, dev.kiln.runtime.Safetensors.Entry> values = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < bindings.size(); i++) {
+                Binding b = bindings.get(i);
+                String kind = switch (b) {
+                    case Binding.Input x -> "input";
+                    case Binding.Target t -> "target";
+                    case Binding.Owned o -> "owned";
+                    case Binding.Updated u -> "updated";
+                    case Binding.Seed s -> "seed";
+                    case Binding.Fixed f -> "fixed";
+                };
+                specs.add(new dev.kiln.runtime.aot.StepArtifact.Binding(kind, names.get(i)));
+                HostBuffer value = switch (b) {
+                    case Binding.Owned o -> value(o.tensor());
+                    case Binding.Updated u -> slotOf(u.tensor()).current;
+                    case Binding.Fixed f -> f.buffer();
+                    case Binding.Input x -> null;
+                    case Binding.Target t -> null;
+                    case Binding.Seed s -> null;
+                };
+                if (value != null) values.put(names.get(i), dev.kiln.runtime.aot.StepArtifact.entry(value, graph.buffer(graph.inputs().get(i)).shape()));
+            }
+            List<Integer> updates = new ArrayList<>();
+            for (Tensor t : updated) {
+                int index = -1;
+                for (int i = 0; i < bindings.size(); i++) if (bindings.get(i) instanceof Binding.Updated u && u.tensor() == t) index = i;
+                updates.add(index);
+            }
+            return new dev.kiln.runtime.aot.StepArtifact(Executor.compilingBackend(), graph, compiled.program().code(), specs, updates,
+                    values, seedBase, generation);
         }
 
         /** A tensor's value: its buffer directly when it has one (no allocation), else computed. */

@@ -32,6 +32,8 @@ public final class Main {
     static {
         COMMANDS.put("run", new Command("run [NAME [ARGS...]]",
                 "list the examples, or run example NAME with ARGS", Main::run));
+        COMMANDS.put("compile", new Command("compile lenet|mlp [--batch B] [--out FILE] [--emit DIR]",
+                "compile a training step ahead of time into one artifact file", CompileCommand::run));
         COMMANDS.put("graph", new Command("graph lenet [--batch B] [--dot]",
                 "print the IR and the kernels of a LeNet forward pass and training step", GraphCommand::run));
         COMMANDS.put("bench", new Command("bench [--json] [--threads N] [--min-time S] [--warmup S] [WORKLOAD...]", "time the benchmark workloads (BENCHMARKS.md)", dev.kiln.examples.bench.Bench::run));

@@ -3,7 +3,9 @@ package dev.kiln.ir;
 import java.util.Arrays;
 
 /** An immutable tensor shape (row-major). */
-public final class Shape {
+public final class Shape implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     private static final Shape SCALAR = new Shape(new int[0]);
     private final int[] dims;
     private final int numel;

@@ -105,6 +105,17 @@ public final class Executor {
         return new Compiled(backend().compile(schedule.graph()), schedule.inputs());
     }
 
+    /** Rebuilds a program from stored code on the named backend (ahead-of-time artifacts). */
+    public static Program load(String backendName, dev.kiln.ir.kernel.KernelGraph graph, List<byte[]> code) {
+        for (Backend candidate : ServiceLoader.load(Backend.class)) {
+            if (candidate.name().equals(backendName)) return candidate.load(graph, code);
+        }
+        throw new IllegalStateException("the artifact needs backend '" + backendName + "', which is not on the class path");
+    }
+
+    /** The selected backend's name, for artifacts. */
+    public static String compilingBackend() { return backend().name(); }
+
     /** How many programs have been compiled so far (tests assert that a repeated computation compiles nothing). */
     public static long compilations() { return COMPILATIONS.get(); }
 

@@ -2,22 +2,34 @@ package dev.kiln.runtime;
 
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.backend.HostBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
  * {@code {name: {dtype, shape, data_offsets}, "__metadata__": {...}}}, then raw little-endian data.
- * A malformed file fails with an error naming the file and what is wrong.
+ * A malformed file fails with an error naming the file and what is wrong. Writes are atomic: the file is written
+ * under a temporary name in the same directory, forced to disk, then renamed over the target, so a crash mid-write
+ * leaves the previous file intact.
  */
 public final class Safetensors {
     private Safetensors() {}
@@ -38,12 +50,35 @@ public final class Safetensors {
         }
     }
 
+    /** One stored tensor with its elements in the dtype's own Java array (exact for every dtype, int64 included). */
+    public record Buffer(Shape shape, HostBuffer data) {
+        public Buffer {
+            if (data.length() != shape.numel()) throw new IllegalArgumentException(data.length() + " elements for shape " + shape);
+        }
+
+        public DType dtype() { return data.dtype(); }
+    }
+
+    /** A whole file with exact element buffers: tensors by name (in file order) and the string metadata. */
+    public record RawContents(Map<String, Buffer> tensors, Map<String, String> metadata) {}
+
+    // ---- reading ------------------------------------------------------------------------------------------------
+
     public static Contents read(Path file) throws IOException {
+        RawContents raw = readRaw(file);
+        Map<String, Entry> tensors = new LinkedHashMap<>();
+        raw.tensors().forEach((name, b) -> tensors.put(name, new Entry(b.dtype(), b.shape(), b.data().toDoubles())));
+        return new Contents(tensors, raw.metadata());
+    }
+
+    /** Reads a file keeping every element exactly as stored. */
+    public static RawContents readRaw(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length < 8) throw corrupt(file, "shorter than the 8-byte header length (" + bytes.length + " bytes)");
+        if (bytes.length < 8) throw corrupt(file, "shorter than the 8-byte header length (" + bytes.length + " bytes; file truncated?)");
         long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLength < 2 || headerLength > bytes.length - 8) {
-            throw corrupt(file, "header length " + headerLength + " does not fit in a file of " + bytes.length + " bytes");
+            throw corrupt(file, "header length " + headerLength + " does not fit in a file of " + bytes.length + " bytes"
+                    + (headerLength > bytes.length - 8 ? " (file truncated?)" : ""));
         }
         Object parsed;
         try {
@@ -54,8 +89,10 @@ public final class Safetensors {
         if (!(parsed instanceof Map<?, ?> header)) throw corrupt(file, "header is not a JSON object");
         int dataStart = 8 + (int) headerLength;
         long dataLength = bytes.length - dataStart;
-        Map<String, Entry> tensors = new LinkedHashMap<>();
+        Map<String, Buffer> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
+        List<long[]> spans = new ArrayList<>();
+        List<String> spanNames = new ArrayList<>();
         for (Map.Entry<?, ?> e : header.entrySet()) {
             String name = (String) e.getKey();
             if (name.equals("__metadata__")) {
@@ -63,21 +100,57 @@ public final class Safetensors {
                 m.forEach((k, v) -> metadata.put((String) k, String.valueOf(v)));
                 continue;
             }
-            tensors.put(name, entry(file, name, e.getValue(), bytes, dataStart, dataLength));
+            long[] span = new long[2];
+            tensors.put(name, buffer(file, name, e.getValue(), bytes, dataStart, dataLength, span));
+            spans.add(span);
+            spanNames.add(name);
         }
-        return new Contents(tensors, metadata);
+        checkLayout(file, spans, spanNames, dataLength);
+        return new RawContents(tensors, metadata);
     }
 
-    private static Entry entry(Path file, String name, Object spec, byte[] bytes, int dataStart, long dataLength) throws IOException {
+    /** The tensors' data must tile the data section: no overlaps, no holes, nothing after the last tensor. */
+    private static void checkLayout(Path file, List<long[]> spans, List<String> names, long dataLength) throws IOException {
+        Integer[] order = new Integer[spans.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> spans.get(i)[0]).thenComparingLong(i -> spans.get(i)[1]));
+        long end = 0;
+        String previous = null;
+        for (int i : order) {
+            long[] s = spans.get(i);
+            if (s[0] < end) throw corrupt(file, "tensors '" + previous + "' and '" + names.get(i) + "' overlap in the data section");
+            if (s[0] > end) throw corrupt(file, "data bytes [" + end + ", " + s[0] + ") belong to no tensor");
+            end = s[1];
+            previous = names.get(i);
+        }
+        if (end != dataLength) {
+            throw corrupt(file, (dataLength - end) + " bytes after the end of the last tensor's data (the header accounts for " + end
+                    + " of " + dataLength + " data bytes)");
+        }
+    }
+
+    private static Buffer buffer(Path file, String name, Object spec, byte[] bytes, int dataStart, long dataLength, long[] span)
+            throws IOException {
         if (!(spec instanceof Map<?, ?> m) || !(m.get("dtype") instanceof String code) || !(m.get("shape") instanceof List<?> dims)
                 || !(m.get("data_offsets") instanceof List<?> offsets) || offsets.size() != 2) {
             throw corrupt(file, "tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
         }
         DType dtype = dtypeOf(file, name, code);
-        int[] shape = dims.stream().mapToInt(d -> ((Number) d).intValue()).toArray();
+        int[] shape = new int[dims.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (!(dims.get(i) instanceof Long d) || d < 0 || d > Integer.MAX_VALUE) {
+                throw corrupt(file, "tensor '" + name + "' has an invalid shape " + dims + " (dimensions must be non-negative integers)");
+            }
+            shape[i] = d.intValue();
+            numel *= d;
+            if (numel > Integer.MAX_VALUE) throw corrupt(file, "tensor '" + name + "' of shape " + dims + " is too large");
+        }
         Shape s = Shape.of(shape);
-        long begin = ((Number) offsets.get(0)).longValue(), end = ((Number) offsets.get(1)).longValue();
-        long expected = (long) s.numel() * dtype.byteSize();
+        if (!(offsets.get(0) instanceof Long begin) || !(offsets.get(1) instanceof Long end)) {
+            throw corrupt(file, "tensor '" + name + "' has non-integer data_offsets " + offsets);
+        }
+        long expected = numel * dtype.byteSize();
         if (begin < 0 || end < begin || end > dataLength) {
             throw corrupt(file, "tensor '" + name + "' data_offsets [" + begin + ", " + end + "] lie outside the " + dataLength
                     + " data bytes (file truncated?)");
@@ -85,31 +158,49 @@ public final class Safetensors {
         if (end - begin != expected) {
             throw corrupt(file, "tensor '" + name + "' of shape " + s + " " + code + " needs " + expected + " bytes, offsets span " + (end - begin));
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) begin, (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] values = new double[s.numel()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = switch (dtype) {
-                case F32 -> buf.getFloat();
-                case F64 -> buf.getDouble();
-                case I32 -> buf.getInt();
-                case I64 -> buf.getLong();
-                case BOOL -> buf.get() != 0 ? 1 : 0;
-            };
+        span[0] = begin;
+        span[1] = end;
+        ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) (long) begin, (int) expected).slice().order(ByteOrder.LITTLE_ENDIAN);
+        HostBuffer data = HostBuffer.allocate(dtype, (int) numel);
+        switch (dtype) {
+            case F32 -> buf.asFloatBuffer().get((float[]) data.array());
+            case F64 -> buf.asDoubleBuffer().get((double[]) data.array());
+            case I32 -> buf.asIntBuffer().get((int[]) data.array());
+            case I64 -> buf.asLongBuffer().get((long[]) data.array());
+            case BOOL -> {
+                byte[] b = (byte[]) data.array();
+                buf.get(b);
+                for (int i = 0; i < b.length; i++) if (b[i] != 0) b[i] = 1;
+            }
         }
-        return new Entry(dtype, s, values);
+        return new Buffer(s, data);
     }
 
-    /** Writes tensors (sorted by name, as the reference writer does) and metadata to {@code file}. */
+    // ---- writing ------------------------------------------------------------------------------------------------
+
+    /** Writes tensors (sorted by name, as the reference writer does) and metadata to {@code file}, atomically. */
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
+        Map<String, Buffer> buffers = new LinkedHashMap<>();
+        tensors.forEach((name, e) -> buffers.put(name, new Buffer(e.shape(), HostBuffer.of(e.dtype(), e.values()))));
+        writeRaw(file, buffers, metadata);
+    }
+
+    /**
+     * Writes tensors (sorted by name) and metadata to {@code file} exactly as their buffers hold them. The bytes go to
+     * a temporary file beside {@code file}, which is forced to disk and then atomically renamed over {@code file}: a
+     * failure or crash part-way leaves whatever {@code file} held before.
+     */
+    public static void writeRaw(Path file, Map<String, Buffer> tensors, Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         long offset = 0;
-        Map<String, Entry> sorted = new TreeMap<>(tensors);
-        for (Map.Entry<String, Entry> e : sorted.entrySet()) {
-            Entry t = e.getValue();
+        Map<String, Buffer> sorted = new TreeMap<>(tensors);
+        for (Map.Entry<String, Buffer> e : sorted.entrySet()) {
+            if (e.getKey().equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
+            Buffer t = e.getValue();
             long size = (long) t.shape().numel() * t.dtype().byteSize();
             Map<String, Object> spec = new LinkedHashMap<>();
             spec.put("dtype", codeOf(t.dtype()));
-            spec.put("shape", java.util.Arrays.stream(t.shape().dims()).boxed().toList());
+            spec.put("shape", Arrays.stream(t.shape().dims()).boxed().toList());
             spec.put("data_offsets", List.of(offset, offset + size));
             header.put(e.getKey(), spec);
             offset += size;
@@ -117,22 +208,130 @@ public final class Safetensors {
         if (!metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<>(metadata));
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer out = ByteBuffer.allocate(8 + padded + (int) offset).order(ByteOrder.LITTLE_ENDIAN);
-        out.putLong(padded).put(json);
-        for (int i = json.length; i < padded; i++) out.put((byte) ' ');
-        for (Entry t : sorted.values()) {
-            for (double v : t.values()) {
-                switch (t.dtype()) {
-                    case F32 -> out.putFloat((float) v);
-                    case F64 -> out.putDouble(v);
-                    case I32 -> out.putInt((int) v);
-                    case I64 -> out.putLong((long) v);
-                    case BOOL -> out.put((byte) (v != 0 ? 1 : 0));
+        atomicWrite(file, out -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(json);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            out.put(head.array());
+            for (Buffer t : sorted.values()) out.put(t.data());
+        });
+    }
+
+    /** Streams bytes to the temporary file in chunks, telling the test hook how far it got after each. */
+    private static final class Sink {
+        private static final int CHUNK = 1 << 16;
+        private final FileChannel channel;
+        private final Path temp;
+        private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        private long written;
+
+        Sink(FileChannel channel, Path temp) {
+            this.channel = channel;
+            this.temp = temp;
+        }
+
+        void put(byte[] bytes) throws IOException {
+            for (byte b : bytes) {
+                if (!chunk.hasRemaining()) flush();
+                chunk.put(b);
+            }
+        }
+
+        void put(HostBuffer data) throws IOException {
+            Object a = data.array();
+            int n = data.length();
+            for (int i = 0; i < n; i++) {
+                if (chunk.remaining() < 8) flush();
+                switch (data.dtype()) {
+                    case F32 -> chunk.putFloat(((float[]) a)[i]);
+                    case F64 -> chunk.putDouble(((double[]) a)[i]);
+                    case I32 -> chunk.putInt(((int[]) a)[i]);
+                    case I64 -> chunk.putLong(((long[]) a)[i]);
+                    case BOOL -> chunk.put(((byte[]) a)[i] != 0 ? (byte) 1 : (byte) 0);
                 }
             }
         }
-        Files.write(file, out.array());
+
+        void flush() throws IOException {
+            chunk.flip();
+            while (chunk.hasRemaining()) written += channel.write(chunk);
+            chunk.clear();
+            WriteHook hook = writeHook;
+            if (hook != null) hook.written(temp, written);
+        }
     }
+
+    @FunctionalInterface
+    private interface Body {
+        void writeTo(Sink out) throws IOException;
+    }
+
+    /** For tests: told after each chunk reaches the temporary file; throwing (or halting the JVM) simulates a crash. */
+    @FunctionalInterface
+    interface WriteHook {
+        void written(Path temp, long bytes) throws IOException;
+    }
+
+    static volatile WriteHook writeHook;
+
+    private static void atomicWrite(Path file, Body body) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(file.toString(), null, "directory " + dir + " does not exist");
+        Path temp = null;
+        FileChannel channel = null;
+        for (int attempt = 0; channel == null; attempt++) {
+            temp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt > 10) throw e;
+            }
+        }
+        boolean done = false;
+        try {
+            try (FileChannel c = channel) {
+                Sink sink = new Sink(c, temp);
+                body.writeTo(sink);
+                sink.flush();
+                c.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // the original failure matters more; a stray temporary file never replaces the target
+                }
+            }
+        }
+        forceDirectory(dir);
+    }
+
+    /** Makes the rename itself durable where the platform allows syncing a directory (Linux, macOS). */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | RuntimeException ignored) {
+            // not supported here (e.g. Windows); the file's own data was already forced
+        }
+    }
+
+    // ---- JSON for metadata values -------------------------------------------------------------------------------
+
+    /** JSON text of a value made of maps, lists, strings, numbers, booleans and nulls (for structured metadata). */
+    public static String toJson(Object value) { return Json.write(value); }
+
+    /** Parses JSON into insertion-ordered maps, lists, strings, Long or Double, booleans and nulls. */
+    public static Object parseJson(String text) { return Json.parse(text); }
+
+    // ---- dtypes -------------------------------------------------------------------------------------------------
 
     private static DType dtypeOf(Path file, String name, String code) throws IOException {
         return switch (code) {

@@ -15,19 +15,30 @@ public final class JvmBackend implements Backend {
 
     @Override public Program compile(KernelGraph graph) {
         Debug.kernels(graph);
+        List<byte[]> code = new ArrayList<>();
+        for (int i = 0; i < graph.kernels().size(); i++) {
+            byte[] bytes = KernelCompiler.generate(graph.kernels().get(i), graph, "K" + i);
+            Debug.bytecode(i, bytes);
+            code.add(bytes);
+        }
+        return load(graph, code);
+    }
+
+    @Override public Program load(KernelGraph graph, List<byte[]> code) {
+        if (code.size() != graph.kernels().size()) {
+            throw new IllegalArgumentException(code.size() + " classes for " + graph.kernels().size() + " kernels");
+        }
         List<JvmProgram.Step> steps = new ArrayList<>();
         for (int i = 0; i < graph.kernels().size(); i++) {
             Kernel k = graph.kernels().get(i);
-            byte[] bytes = KernelCompiler.generate(k, graph, "K" + i);
-            Debug.bytecode(i, bytes);
-            Object generated = KernelCompiler.instantiate(bytes);
+            Object generated = KernelCompiler.instantiate(code.get(i));
             steps.add(switch (k) {
                 case Kernel.Contraction c -> JvmProgram.contraction(c, (ContractionKernel) generated, graph);
                 case Kernel.Pointwise p -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), p.shape().numel());
                 case Kernel.Reduction r -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), r.domain().numel());
             });
         }
-        return new JvmProgram(graph, steps);
+        return new JvmProgram(graph, steps, code);
     }
 
     /** Sets the number of threads kernels may use (the default is every core). */

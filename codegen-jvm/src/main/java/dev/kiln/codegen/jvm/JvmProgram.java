@@ -27,9 +27,12 @@ final class JvmProgram implements Program {
         void run(Object[] buffers);
     }
 
-    JvmProgram(KernelGraph graph, List<Step> steps) {
+    private final List<byte[]> code;
+
+    JvmProgram(KernelGraph graph, List<Step> steps, List<byte[]> code) {
         this.graph = graph;
         this.steps = steps;
+        this.code = List.copyOf(code);
         Map<Integer, Integer> slotSize = new HashMap<>();
         Map<Integer, DType> slotType = new HashMap<>();
         for (KernelGraph.BufferInfo b : graph.buffers()) {
@@ -44,6 +47,8 @@ final class JvmProgram implements Program {
     }
 
     @Override public KernelGraph graph() { return graph; }
+
+    @Override public List<byte[]> code() { return code; }
 
     /** Reused across runs: the array of every buffer's Java array, indexed by buffer id. */
     private final Object[] bound;

@@ -34,6 +34,8 @@ public class Adam extends Optimizer {
         this.decoupled = decoupled;
     }
 
+    @Override protected Map<String, Boolean> flags() { return Map.of("amsgrad", amsgrad); }
+
     @Override protected List<String> stateNames(ParamGroup g) {
         List<String> names = new ArrayList<>(List.of("exp_avg", "exp_avg_sq"));
         if (amsgrad) names.add("max_exp_avg_sq");

@@ -45,7 +45,7 @@ public final class ParamGroup {
     public void setLr(double lr) { set("lr", lr); }
 
     /** The names and current values of all hyper-parameters. */
-    public Map<String, Double> hyperParameters() { return Map.copyOf(values); }
+    public Map<String, Double> hyperParameters() { return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values)); }
 
     /** The 0-d tensor holding a hyper-parameter, for update rules. */
     Tensor tensor(String name) {

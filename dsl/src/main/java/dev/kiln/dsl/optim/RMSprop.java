@@ -24,6 +24,8 @@ public final class RMSprop extends Optimizer {
         this.centered = centered;
     }
 
+    @Override protected Map<String, Boolean> flags() { return Map.of("centered", centered); }
+
     @Override protected List<String> stateNames(ParamGroup g) {
         List<String> names = new ArrayList<>(List.of("square_avg"));
         if (g.get("momentum") > 0) names.add("momentum_buffer");

@@ -24,6 +24,8 @@ public final class SGD extends Optimizer {
         this.nesterov = nesterov;
     }
 
+    @Override protected Map<String, Boolean> flags() { return Map.of("nesterov", nesterov); }
+
     @Override protected List<String> stateNames(ParamGroup g) { return g.get("momentum") != 0 ? List.of("momentum_buffer") : List.of(); }
 
     @Override protected Map<String, Tensor> update(ParamGroup g, Tensor p, Tensor grad, Map<String, Tensor> s, Tensor step) {

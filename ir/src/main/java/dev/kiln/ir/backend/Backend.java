@@ -12,4 +12,7 @@ public interface Backend {
 
     /** Compiles a scheduled graph into a program that can run many times. */
     Program compile(KernelGraph graph);
+
+    /** Rebuilds a program from its graph and the code {@link Program#code()} returned, without generating anything. */
+    Program load(KernelGraph graph, java.util.List<byte[]> code);
 }

@@ -8,6 +8,9 @@ import java.util.List;
 public interface Program {
     KernelGraph graph();
 
+    /** The generated code, one entry per kernel (JVM class files, PTX, ...), for ahead-of-time artifacts. */
+    List<byte[]> code();
+
     /**
      * Runs the kernels. {@code inputs} follow {@link KernelGraph#inputs()}; the result follows
      * {@link KernelGraph#outputs()}, with fresh buffers the caller owns (an output that is also an input is that

@@ -10,7 +10,7 @@ import java.util.List;
  * at index expressions, constants and elementwise math. Records with structural equality, so a renderer can
  * compute each distinct subexpression once.
  */
-public sealed interface Expr {
+public sealed interface Expr extends java.io.Serializable {
     DType dtype();
 
     /** Element {@code index} of buffer {@code buffer}. */
@@ -32,7 +32,7 @@ public sealed interface Expr {
     }
 
     /** {@code lo ≤ index ≤ hi}. */
-    record Bound(Ix index, long lo, long hi) {}
+    record Bound(Ix index, long lo, long hi) implements java.io.Serializable {}
 
     /** {@link dev.kiln.ir.Rng#uniform} of (seed, salt, element): float32 in [0, 1). */
     record Random(Expr seed, long salt, Ix element) implements Expr {

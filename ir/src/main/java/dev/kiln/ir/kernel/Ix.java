@@ -12,7 +12,9 @@ import java.util.Map;
  * variables' ranges, so the index arithmetic that movement ops produce (e.g. a reshape's flatten-then-unflatten)
  * folds back to plain strides where it can. Immutable, with structural equality.
  */
-public final class Ix {
+public final class Ix implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** A loop variable {@code id} ranging over {@code [0, extent)}. */
     public record Var(int id, int extent) implements Atom {
         @Override public String toString() { return "i" + id; }
@@ -26,9 +28,9 @@ public final class Ix {
         @Override public String toString() { return "(" + x + ")%" + divisor; }
     }
 
-    public sealed interface Atom permits Var, Div, Mod {}
+    public sealed interface Atom extends java.io.Serializable permits Var, Div, Mod {}
 
-    public record Term(long coef, Atom atom) {}
+    public record Term(long coef, Atom atom) implements java.io.Serializable {}
 
     private static final Comparator<Atom> ORDER = Comparator.comparing(Ix::sortKey);
 
@@ -37,7 +39,7 @@ public final class Ix {
 
     private Ix(long constant, List<Term> terms) {
         this.constant = constant;
-        this.terms = terms;
+        this.terms = List.copyOf(terms);
     }
 
     public static Ix constant(long c) { return new Ix(c, List.of()); }

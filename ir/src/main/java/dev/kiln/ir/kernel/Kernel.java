@@ -9,7 +9,7 @@ import java.util.List;
  * One loop nest of a compiled program, backend-neutral. Loop variables are {@link Ix.Var}s; every kernel stores
  * into one output buffer, contiguous in row-major order.
  */
-public sealed interface Kernel {
+public sealed interface Kernel extends java.io.Serializable {
     int output();
 
     /** For each index of {@code shape} (loop variable i over axis i): {@code out[index] = value}. */
