@@ -131,10 +131,27 @@ public final class Ops {
 
     public static Node reshape(Node x, Shape shape) { return x.shape().equals(shape) ? x : Node.of(new Op.Reshape(shape), x); }
 
+    /**
+     * Permutes axes, folding a permutation of a permutation into one, and writing the transpose of a matrix product
+     * as the product of the transposes ({@code (A·B)ᵀ = Bᵀ·Aᵀ}) so the product comes out in the layout it is read in.
+     */
     public static Node permute(Node x, List<Integer> order) {
         boolean identity = true;
         for (int i = 0; i < order.size(); i++) identity &= order.get(i) == i;
-        return identity && order.size() == x.shape().rank() ? x : Node.of(new Op.Permute(order), x);
+        if (identity && order.size() == x.shape().rank()) return x;
+        if (x.op() instanceof Op.Permute inner) {
+            List<Integer> combined = new ArrayList<>();
+            for (int o : order) combined.add(inner.order().get(o));
+            return permute(x.input(0), combined);
+        }
+        if (x.op() instanceof Op.MatMul && swapsLastTwoOnly(order)) return matmul(transposeLast(x.input(1)), transposeLast(x.input(0)));
+        return Node.of(new Op.Permute(order), x);
+    }
+
+    private static boolean swapsLastTwoOnly(List<Integer> order) {
+        int r = order.size();
+        for (int i = 0; i < r - 2; i++) if (order.get(i) != i) return false;
+        return r >= 2 && order.get(r - 2) == r - 1 && order.get(r - 1) == r - 2;
     }
 
     /** The order that undoes {@code order}. */

@@ -89,23 +89,35 @@ final class KernelCompiler {
         KernelEmitter e = loopMethod(cw, p, graph);
         Shape s = p.shape();
         int par = parallelAxis(s, List.of());
-        nest(e, s, List.of(), par, 0, () -> e.store(p.output(), offset(s), graph.buffer(p.output()).dtype(), () -> e.expr(p.value())));
+        nest(e, s, List.of(), par, 0, List.of(p.value()),
+                () -> e.store(p.output(), offset(s), graph.buffer(p.output()).dtype(), () -> e.expr(p.value())));
         e.g.returnValue();
         e.g.endMethod();
     }
 
-    /** Loops over the given axes (skipping size-1 and excluded ones), the parallel one over [lo, hi), innermost body. */
-    private static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, Runnable body) {
+    /**
+     * Loops over the given axes (skipping size-1 and excluded ones), the parallel one over [lo, hi), each loop body in
+     * its own subexpression scope; before the innermost loop, the parts of {@code invariant} that don't depend on its
+     * variable are computed once.
+     */
+    private static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, List<Expr> invariant, Runnable body) {
         if (axis == s.rank()) {
             e.scoped(body);
             return;
         }
         if (excluded.contains(axis) || s.dim(axis) == 1) {
-            nest(e, s, excluded, par, axis + 1, body);
+            nest(e, s, excluded, par, axis + 1, invariant, body);
             return;
         }
-        if (axis == par) e.loop(axis, e.arg(1), e.arg(2), () -> nest(e, s, excluded, par, axis + 1, body));
-        else e.loop(axis, e.constant(0), e.constant(s.dim(axis)), () -> nest(e, s, excluded, par, axis + 1, body));
+        Runnable inner = () -> e.scoped(() -> nest(e, s, excluded, par, axis + 1, invariant, body));
+        if (innermost(s, excluded, axis)) e.hoist(invariant, axis);
+        if (axis == par) e.loop(axis, e.arg(1), e.arg(2), inner);
+        else e.loop(axis, e.constant(0), e.constant(s.dim(axis)), inner);
+    }
+
+    private static boolean innermost(Shape s, List<Integer> excluded, int axis) {
+        for (int a = axis + 1; a < s.rank(); a++) if (!excluded.contains(a) && s.dim(a) > 1) return false;
+        return true;
     }
 
     private static Ix offset(Shape s) {
@@ -128,7 +140,7 @@ final class KernelCompiler {
         Runnable perOutput = () -> {
             initial(e, r.fn(), accType);
             e.g.storeLocal(acc);
-            nest(e, d, nonReduced(d, r.axes()), -1, 0, () -> {
+            nest(e, d, nonReduced(d, r.axes()), -1, 0, List.of(r.body()), () -> {
                 e.g.loadLocal(acc);
                 e.expr(r.body());
                 e.convert(t, accType);
@@ -142,7 +154,7 @@ final class KernelCompiler {
             e.setAccumulator(result);
             e.scoped(() -> e.store(r.output(), r.outIndex(), graph.buffer(r.output()).dtype(), () -> e.expr(r.epilogue())));
         };
-        nest(e, d, r.axes(), par, 0, perOutput);
+        nest(e, d, r.axes(), par, 0, List.of(), perOutput);
         e.g.returnValue();
         e.g.endMethod();
     }

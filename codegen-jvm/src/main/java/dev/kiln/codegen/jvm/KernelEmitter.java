@@ -116,6 +116,65 @@ final class KernelEmitter {
     /** Pushes the int constant {@code c}. */
     Runnable constant(int c) { return () -> g.push(c); }
 
+    // ---- loop-invariant code motion ----------------------------------------------------------------------------
+
+    /**
+     * Evaluates, in the current scope, every maximal subexpression of {@code exprs} that does not depend on loop
+     * variable {@code var} (so the loop over it finds them computed). Never reaches into a masked expression whose
+     * guard depends on the variable: what it guards may only be evaluated where the guard holds.
+     */
+    void hoist(java.util.List<Expr> exprs, int var) {
+        for (Expr e : exprs) hoistFrom(e, var);
+    }
+
+    private void hoistFrom(Expr e, int var) {
+        if (!(e instanceof Expr.Const) && !containsAcc(e) && !mentions(e, var)) {
+            expr(e);
+            if (valueType(e.dtype()).getSize() == 2) g.pop2();
+            else g.pop();
+            return;
+        }
+        switch (e) {
+            case Expr.Unary u -> hoistFrom(u.x(), var);
+            case Expr.Binary b -> { hoistFrom(b.a(), var); hoistFrom(b.b(), var); }
+            case Expr.Where w -> { hoistFrom(w.cond(), var); hoistFrom(w.a(), var); hoistFrom(w.b(), var); }
+            case Expr.Cast c -> hoistFrom(c.x(), var);
+            case Expr.Random r -> hoistFrom(r.seed(), var);
+            case Expr.Masked m -> { }                     // variant guard: its inside stays guarded
+            case Expr.Load l -> { }
+            case Expr.Const c -> { }
+            case Expr.Acc a -> { }
+        }
+    }
+
+    static boolean mentions(Expr e, int var) {
+        return switch (e) {
+            case Expr.Load l -> l.index().mentions(var);
+            case Expr.Const c -> false;
+            case Expr.Acc a -> false;
+            case Expr.Unary u -> mentions(u.x(), var);
+            case Expr.Binary b -> mentions(b.a(), var) || mentions(b.b(), var);
+            case Expr.Where w -> mentions(w.cond(), var) || mentions(w.a(), var) || mentions(w.b(), var);
+            case Expr.Cast c -> mentions(c.x(), var);
+            case Expr.Masked m -> m.bounds().stream().anyMatch(b -> b.index().mentions(var)) || mentions(m.x(), var);
+            case Expr.Random r -> r.element().mentions(var) || mentions(r.seed(), var);
+        };
+    }
+
+    private static boolean containsAcc(Expr e) {
+        return switch (e) {
+            case Expr.Acc a -> true;
+            case Expr.Load l -> false;
+            case Expr.Const c -> false;
+            case Expr.Unary u -> containsAcc(u.x());
+            case Expr.Binary b -> containsAcc(b.a()) || containsAcc(b.b());
+            case Expr.Where w -> containsAcc(w.cond()) || containsAcc(w.a()) || containsAcc(w.b());
+            case Expr.Cast c -> containsAcc(c.x());
+            case Expr.Masked m -> containsAcc(m.x());
+            case Expr.Random r -> containsAcc(r.seed());
+        };
+    }
+
     // ---- index arithmetic ---------------------------------------------------------------------------------------
 
     /** Pushes an index expression as an int. */

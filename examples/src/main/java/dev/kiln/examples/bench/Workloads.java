@@ -4,6 +4,9 @@ import dev.kiln.dsl.Autograd;
 import dev.kiln.dsl.F;
 import dev.kiln.dsl.Kiln;
 import dev.kiln.dsl.Tensor;
+import dev.kiln.dsl.TrainingStep;
+import dev.kiln.dsl.nn.Module;
+import dev.kiln.dsl.nn.Parameter;
 import dev.kiln.dsl.nn.Linear;
 import dev.kiln.dsl.nn.Parameter;
 import dev.kiln.dsl.nn.ReLU;
@@ -66,56 +69,44 @@ public final class Workloads {
         ALL.put(name, new Workload(name, description, setup));
     }
 
-    // ---- training steps -------------------------------------------------------------------------------------------
+    // ---- training steps: compiled (forward, loss, backward and the optimizer update in one program) ---------------
 
-    /** Seed 002: loss = (relu(X@W1)@W2 - y)^2.sum(); backward; W -= 1e-6·grad; grads reset. */
+    /** Seed 002's two-layer net as a module: relu(X@W1)@W2, trained with W -= 1e-6·grad on the sum of squares. */
+    static final class TwoLayer extends Module {
+        final Parameter w1 = new Parameter(Kiln.randn(1000, 100));
+        final Parameter w2 = new Parameter(Kiln.randn(100, 10));
+
+        @Override public Tensor forward(Tensor x) { return x.mm(w1).clampMin(0).mm(w2); }
+    }
+
     static Case seed002Step() {
         Tensor x = Kiln.randn(64, 1000), y = Kiln.randn(64, 10);
-        Tensor[] w = {Kiln.randn(1000, 100).requiresGrad_(), Kiln.randn(100, 10).requiresGrad_()};
-        return new Case(() -> {
-            Tensor loss = x.mm(w[0]).clampMin(0).mm(w[1]).sub(y).pow(2).sum();
-            loss.backward();
-            Autograd.noGrad(() -> {
-                for (Tensor p : w) {
-                    p.sub_(p.grad().mul(1e-6));
-                    p.setGrad(null);          // the reference's w.grad.zero_(): the next backward starts from zero
-                }
-            });
-        }, 0);
+        TwoLayer net = new TwoLayer();
+        TrainingStep step = TrainingStep.compile(net, (out, target) -> out.sub(target).pow(2).sum(),
+                new dev.kiln.dsl.optim.SGD(net.parameters(), 1e-6), x, y);
+        return new Case(() -> step.step(x, y), 0);
     }
 
     static Case lenetStep(int batch) {
         LeNet net = new LeNet();
-        Sgd opt = new Sgd(net.parameters(), 0.01, 0.9);
         Tensor x = Kiln.randn(batch, 1, 32, 32), t = Kiln.randint(0, 10, batch);
-        return new Case(() -> {
-            net.zeroGrad();
-            F.crossEntropy(net.invoke(x), t).backward();
-            opt.step();
-        }, 0);
+        TrainingStep step = TrainingStep.compile(net, F::crossEntropy, new dev.kiln.dsl.optim.SGD(net.parameters(), 0.01, 0.9), x, t);
+        return new Case(() -> step.step(x, t), 0);
     }
 
     static Case mlpAdamStep() {
         Sequential net = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
-        Adam opt = new Adam(net.parameters(), 1e-3, 0.9, 0.999, 1e-8);
         Tensor x = Kiln.randn(64, 784), t = Kiln.randint(0, 10, 64);
-        return new Case(() -> {
-            net.zeroGrad();
-            F.crossEntropy(net.invoke(x), t).backward();
-            opt.step();
-        }, 0);
+        TrainingStep step = TrainingStep.compile(net, F::crossEntropy, new dev.kiln.dsl.optim.Adam(net.parameters(), 1e-3), x, t);
+        return new Case(() -> step.step(x, t), 0);
     }
 
     static Case tinyRmspropStep() {
         Sequential net = new Sequential(new Linear(1, 20), new ReLU(), new Linear(20, 1));
-        RmsProp opt = new RmsProp(net.parameters(), 0.01, 0.9, 1e-8);
         Tensor x = Kiln.randn(32, 1);
         Tensor y = materialize(x.pow(2));   // computed once, as PyTorch's eager x.pow(2) is
-        return new Case(() -> {
-            net.zeroGrad();
-            F.mseLoss(net.invoke(x), y).backward();
-            opt.step();
-        }, 0);
+        TrainingStep step = TrainingStep.compile(net, F::mseLoss, new dev.kiln.dsl.optim.RMSprop(net.parameters(), 0.01, 0.9), x, y);
+        return new Case(() -> step.step(x, y), 0);
     }
 
     // ---- inference and kernels ------------------------------------------------------------------------------------
@@ -169,104 +160,5 @@ public final class Workloads {
     // ---- optimizers: torch.optim's single-tensor formulas, written with in-place updates under no_grad ------------
 
     /** SGD with momentum (dampening 0, no Nesterov, no weight decay). */
-    static final class Sgd {
-        private final List<Parameter> params;
-        private final double lr, momentum;
-        private final Tensor[] buf;
-
-        Sgd(List<Parameter> params, double lr, double momentum) {
-            this.params = params;
-            this.lr = lr;
-            this.momentum = momentum;
-            this.buf = new Tensor[params.size()];
-        }
-
-        void step() {
-            Autograd.noGrad(() -> {
-                for (int i = 0; i < params.size(); i++) {
-                    Parameter p = params.get(i);
-                    Tensor g = p.grad();
-                    if (g == null) continue;
-                    if (buf[i] == null) buf[i] = materialize(g);                         // buf = clone(grad)
-                    else buf[i].copy_(buf[i].mul(momentum).add(g));                     // buf = momentum·buf + grad
-                    p.sub_(buf[i].mul(lr));                                             // p -= lr·buf
-                }
-            });
-        }
-    }
-
-    /** Adam (no AMSGrad, no weight decay). */
-    static final class Adam {
-        private final List<Parameter> params;
-        private final double lr, beta1, beta2, eps;
-        private final Tensor[] expAvg, expAvgSq;
-        private final int[] steps;
-
-        Adam(List<Parameter> params, double lr, double beta1, double beta2, double eps) {
-            this.params = params;
-            this.lr = lr;
-            this.beta1 = beta1;
-            this.beta2 = beta2;
-            this.eps = eps;
-            this.expAvg = new Tensor[params.size()];
-            this.expAvgSq = new Tensor[params.size()];
-            this.steps = new int[params.size()];
-        }
-
-        void step() {
-            Autograd.noGrad(() -> {
-                for (int i = 0; i < params.size(); i++) {
-                    Parameter p = params.get(i);
-                    Tensor g = p.grad();
-                    if (g == null) continue;
-                    if (expAvg[i] == null) {
-                        expAvg[i] = Kiln.zerosLike(p);
-                        expAvgSq[i] = Kiln.zerosLike(p);
-                    }
-                    int step = ++steps[i];
-                    expAvg[i].copy_(expAvg[i].mul(beta1).add(g.mul(1 - beta1)));             // m = β1·m + (1-β1)·g
-                    expAvgSq[i].copy_(expAvgSq[i].mul(beta2).add(g.mul(g).mul(1 - beta2)));  // v = β2·v + (1-β2)·g²
-                    double biasCorrection1 = 1 - Math.pow(beta1, step);
-                    double biasCorrection2 = 1 - Math.pow(beta2, step);
-                    // The step-dependent factors go in as 0-d tensors: a Java number is a constant of the compiled
-                    // program, so a new value every step would compile new kernels every step.
-                    Tensor stepSize = Kiln.scalarTensor(lr / biasCorrection1, DType.F32);
-                    Tensor bias2Sqrt = Kiln.scalarTensor(Math.sqrt(biasCorrection2), DType.F32);
-                    Tensor denom = expAvgSq[i].sqrt().div(bias2Sqrt).add(eps);
-                    p.sub_(expAvg[i].div(denom).mul(stepSize));                                // p -= step·m/denom
-                }
-            });
-        }
-    }
-
-    /** RMSprop (not centered, no momentum, no weight decay). */
-    static final class RmsProp {
-        private final List<Parameter> params;
-        private final double lr, alpha, eps;
-        private final Tensor[] squareAvg;
-
-        RmsProp(List<Parameter> params, double lr, double alpha, double eps) {
-            this.params = params;
-            this.lr = lr;
-            this.alpha = alpha;
-            this.eps = eps;
-            this.squareAvg = new Tensor[params.size()];
-        }
-
-        void step() {
-            Autograd.noGrad(() -> {
-                for (int i = 0; i < params.size(); i++) {
-                    Parameter p = params.get(i);
-                    Tensor g = p.grad();
-                    if (g == null) continue;
-                    if (squareAvg[i] == null) squareAvg[i] = Kiln.zerosLike(p);
-                    squareAvg[i].copy_(squareAvg[i].mul(alpha).add(g.mul(g).mul(1 - alpha)));  // s = α·s + (1-α)·g²
-                    p.sub_(g.div(squareAvg[i].sqrt().add(eps)).mul(lr));                      // p -= lr·g/(√s + eps)
-                }
-            });
-        }
-    }
-
-    /** Workload names, for messages. */
     public static List<String> names() { return new ArrayList<>(ALL.keySet()); }
 }
