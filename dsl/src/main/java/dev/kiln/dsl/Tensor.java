@@ -762,6 +762,13 @@ public class Tensor {
         return view(x -> Ops.slice(x, from, to, by), Kind.SUBSET, "SliceBackward0");
     }
 
+    /** The elements in reverse order along {@code dims} ({@code torch.flip}; a copy, not a view). */
+    public Tensor flip(int... dims) {
+        List<Integer> axes = new ArrayList<>();
+        for (int d : dims) axes.add(axis(d));
+        return derive(Ops.flip(node(), axes), "FlipBackward0", this);
+    }
+
     public Tensor narrow(int dim, int start, int length) { return slice(dim, start, start + length, 1); }
 
     /** Index {@code i} along the first dimension ({@code a[i]}), dropping that dimension. */

@@ -84,6 +84,7 @@ final class OpTable {
             row("expand", x -> x.get(0).expand(2, 3, 4), Input.normal(3, 1)),
             row("slice_step", x -> x.get(0).slice(1, 1, 7, 2), Input.normal(3, 8)),
             row("select", x -> x.get(0).get(1), Input.normal(3, 4)),
+            row("flip", x -> x.get(0).flip(0, 2), Input.normal(2, 3, 4)),
             row("cat", x -> Kiln.cat(List.of(x.get(0), x.get(1)), 1), Input.normal(2, 3), Input.normal(2, 5)),
             row("matvec", x -> x.get(0).matmul(x.get(1)), Input.normal(4, 5), Input.normal(5)),
             row("matmul_broadcast", x -> x.get(0).matmul(x.get(1)), Input.normal(2, 1, 3, 4), Input.normal(5, 4, 2)),

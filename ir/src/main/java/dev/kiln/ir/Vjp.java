@@ -136,17 +136,31 @@ final class Vjp {
         return Ops.slice(g, start, stop, Collections.nCopies(in.rank(), 1));
     }
 
-    /** dL/dx: the output gradient, dilated by the stride and padded, correlated with the flipped, transposed kernel. */
+    /**
+     * dL/dx as a transposed convolution: every output position's gradient times the kernel, {@code cols = Wᵀ·dY} (one
+     * matrix product over the output channels), then folded back onto the input: each kernel offset (i, j) adds its
+     * slice of cols, dilated by the stride and shifted into place. Cheaper than correlating a padded, dilated dY with
+     * the flipped kernel, which reads C·KH·KW values per input element.
+     */
     private static Node conv2dInput(Op.Conv2d c, Node x, Node w, Node g) {
-        int kh = w.shape().dim(2), kw = w.shape().dim(3);
-        Node gd = Ops.dilate(Ops.dilate(g, 2, c.strideH()), 3, c.strideW());
-        int spanH = c.dilationH() * (kh - 1), spanW = c.dilationW() * (kw - 1);
-        int restH = (x.shape().dim(2) + 2 * c.padH() - spanH - 1) % c.strideH();
-        int restW = (x.shape().dim(3) + 2 * c.padW() - spanW - 1) % c.strideW();
-        Node padded = Ops.padOrCrop(gd, List.of(0, 0, spanH - c.padH(), spanW - c.padW()),
-                List.of(0, 0, spanH - c.padH() + restH, spanW - c.padW() + restW));
-        Node kernel = Ops.flip(Ops.permute(w, List.of(1, 0, 2, 3)), List.of(2, 3));
-        return Ops.conv2d(padded, kernel, 1, 1, 0, 0, c.dilationH(), c.dilationW());
+        Shape xs = x.shape(), ws = w.shape(), gs = g.shape();
+        int n = gs.dim(0), o = ws.dim(0), ch = ws.dim(1), kh = ws.dim(2), kw = ws.dim(3), oh = gs.dim(2), ow = gs.dim(3);
+        Node weights = Ops.transposeLast(Ops.reshape(w, Shape.of(o, ch * kh * kw)));                     // [C·KH·KW, O]
+        Node grads = Ops.reshape(Ops.permute(g, List.of(1, 0, 2, 3)), Shape.of(o, n * oh * ow));         // [O, N·OH·OW]
+        Node cols = Ops.reshape(Ops.matmul(weights, grads), Shape.of(ch, kh, kw, n, oh, ow));
+        Node sum = null;
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                Node slice = Ops.reshape(Ops.slice(cols, List.of(0, i, j, 0, 0, 0), List.of(ch, i + 1, j + 1, n, oh, ow),
+                        List.of(1, 1, 1, 1, 1, 1)), Shape.of(ch, n, oh, ow));
+                Node term = Ops.dilate(Ops.dilate(Ops.permute(slice, List.of(1, 0, 2, 3)), 2, c.strideH()), 3, c.strideW());
+                int top = i * c.dilationH() - c.padH(), left = j * c.dilationW() - c.padW();
+                int bottom = xs.dim(2) - top - term.shape().dim(2), right = xs.dim(3) - left - term.shape().dim(3);
+                Node placed = Ops.padOrCrop(term, List.of(0, 0, top, left), List.of(0, 0, bottom, right));
+                sum = sum == null ? placed : Ops.add(sum, placed);
+            }
+        }
+        return sum;
     }
 
     /** dL/dw: the input correlated with the output gradient (batch as the contracted channel), stride and dilation swapped. */

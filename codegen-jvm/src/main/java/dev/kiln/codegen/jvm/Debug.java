@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Debug printing, switched on by {@code -Dkiln.debug=...} or {@code KILN_DEBUG=...} with a comma-separated list of
- * {@code ir}, {@code kernels}, {@code bytecode} (or {@code all}); everything goes to standard error.
+ * {@code ir}, {@code kernels}, {@code bytecode}, {@code profile} (time per kernel, printed at exit) or {@code all}; everything goes to standard error.
  */
 public final class Debug {
     private static final Set<String> TOPICS = topics();

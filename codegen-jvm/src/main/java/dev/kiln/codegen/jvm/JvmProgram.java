@@ -33,6 +33,8 @@ final class JvmProgram implements Program {
         this.graph = graph;
         this.steps = steps;
         this.code = List.copyOf(code);
+        this.nanos = Debug.on("profile") ? new long[steps.size()] : null;
+        if (nanos != null) Runtime.getRuntime().addShutdownHook(new Thread(this::printProfile));
         Map<Integer, Integer> slotSize = new HashMap<>();
         Map<Integer, DType> slotType = new HashMap<>();
         for (KernelGraph.BufferInfo b : graph.buffers()) {
@@ -66,7 +68,37 @@ final class JvmProgram implements Program {
             }
             bound[checked(id, outputs[i], "output", i)] = outputs[i].array();
         }
-        for (Step s : steps) s.run(bound);
+        runSteps(bound);
+    }
+
+    /** Per-kernel nanoseconds, when profiling ({@code -Dkiln.debug=profile}); printed when the JVM exits. */
+    private final long[] nanos;
+
+    private void runSteps(Object[] buffers) {
+        if (nanos == null) {
+            for (Step s : steps) s.run(buffers);
+            return;
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            long t = System.nanoTime();
+            steps.get(i).run(buffers);
+            nanos[i] += System.nanoTime() - t;
+        }
+    }
+
+    private void printProfile() {
+        long total = java.util.Arrays.stream(nanos).sum();
+        if (total == 0) return;
+        StringBuilder s = new StringBuilder("== kernel profile (" + graph.kernels().size() + " kernels, " + total / 1_000_000 + " ms)\n");
+        Integer[] order = new Integer[nanos.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(nanos[b], nanos[a]));
+        for (int i = 0; i < Math.min(15, order.length); i++) {
+            int k = order[i];
+            String header = dev.kiln.ir.kernel.Kernels.format(graph.kernels().get(k)).lines().findFirst().orElse("");
+            s.append(String.format("%5.1f%%  k%-3d %s%n", 100.0 * nanos[k] / total, k, header));
+        }
+        System.err.print(s);
     }
 
     /** The buffer id, after checking the buffer fits it (the message is built only on failure: this runs every step). */
@@ -97,7 +129,7 @@ final class JvmProgram implements Program {
             if (b.slot() >= 0) buffers[b.id()] = slotArrays[b.slot()];
             else if (b.role() == KernelGraph.Role.OUTPUT) buffers[b.id()] = HostBuffer.allocate(b.dtype(), b.shape().numel()).array();
         }
-        for (Step s : steps) s.run(buffers);
+        runSteps(buffers);
         List<HostBuffer> out = new ArrayList<>();
         for (int id : graph.outputs()) out.add(HostBuffer.wrap(graph.buffer(id).dtype(), buffers[id]));
         return out;

@@ -213,12 +213,43 @@ final class KernelCompiler {
 
     // ---- contraction --------------------------------------------------------------------------------------------
 
+    /** Loop variables standing for the factors of a flattened contraction index (ids from 10 up: B, M, N, K are 0-3). */
+    private record Factored(List<Ix.Var> vars, Ix flat) {
+        static Factored of(List<Integer> factors, int firstId) {
+            List<Ix.Var> vars = new java.util.ArrayList<>();
+            Ix flat = Ix.constant(0);
+            for (int i = 0; i < factors.size(); i++) {
+                int f = factors.get(i);
+                flat = flat.times(f).plus(Ix.var(firstId + i, f));
+                if (f > 1) vars.add(new Ix.Var(firstId + i, f));
+            }
+            return new Factored(vars, flat);
+        }
+    }
+
+    /** Nested loops over {@code vars} (outermost first), each body in its own scope, invariants hoisted before the innermost. */
+    private static void loops(KernelEmitter e, List<Ix.Var> vars, int from, List<Expr> invariant, Runnable body) {
+        if (from == vars.size()) {
+            e.scoped(body);
+            return;
+        }
+        Ix.Var v = vars.get(from);
+        if (from == vars.size() - 1) e.hoist(invariant, v.id());
+        e.loop(v.id(), e.constant(0), e.constant(v.extent()), () -> e.scoped(() -> loops(e, vars, from + 1, invariant, body)));
+    }
+
     private static void contraction(ClassWriter cw, Kernel.Contraction c, KernelGraph graph) {
         DType t = c.a().dtype();
         Type array = KernelEmitter.arrayType(t);
+        Factored n = Factored.of(c.nFactors(), 10), k = Factored.of(c.kFactors(), 20);
+        Ix m = Ix.var(Kernel.Contraction.M, c.m());
+        List<Ix.Var> mVars = c.m() > 1 ? List.of(new Ix.Var(Kernel.Contraction.M, c.m())) : List.of();
         // packA(Object[] buffers, int batch, Object a): a[m*K + k] = A(batch, m, k)
-        pack(cw, c, graph, "packA", array, Kernel.Contraction.M, c.m(), Kernel.Contraction.K, c.k(), c.a());
-        pack(cw, c, graph, "packB", array, Kernel.Contraction.K, c.k(), Kernel.Contraction.N, c.n(), c.b());
+        Expr a = Kernels.substitute(c.a(), Kernel.Contraction.K, k.flat());
+        pack(cw, c, graph, "packA", array, concat(mVars, k.vars()), m.times(c.k()).plus(k.flat()), a);
+        // packB(Object[] buffers, int batch, Object b): b[k*N + n] = B(batch, k, n)
+        Expr b = Kernels.substitute(Kernels.substitute(c.b(), Kernel.Contraction.K, k.flat()), Kernel.Contraction.N, n.flat());
+        pack(cw, c, graph, "packB", array, concat(k.vars(), n.vars()), k.flat().times(c.n()).plus(n.flat()), b);
         // epilogue(Object[] buffers, int batch, Object c, int cOffset, int lo, int hi)
         GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method("epilogue", Type.VOID_TYPE,
                 new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class), Type.INT_TYPE, Type.INT_TYPE, Type.INT_TYPE}), null, null, cw);
@@ -231,22 +262,32 @@ final class KernelCompiler {
         g.storeLocal(cArray);
         e.bindVar(Kernel.Contraction.B, batchLocal(g));
         int acc = g.newLocal(KernelEmitter.valueType(t));
-        e.loop(Kernel.Contraction.M, e.arg(4), e.arg(5), () -> e.loop(Kernel.Contraction.N, e.constant(0), e.constant(c.n()), () -> e.scoped(() -> {
+        Expr epilogue = Kernels.substitute(c.epilogue(), Kernel.Contraction.N, n.flat());
+        Ix out = c.outIndex().substitute(Kernel.Contraction.N, n.flat());
+        Ix cIndex = Ix.var(Kernel.Contraction.M, Math.max(c.m(), 2)).times(c.n()).plus(n.flat());
+        e.loop(Kernel.Contraction.M, e.arg(4), e.arg(5), () -> e.scoped(() -> loops(e, n.vars(), 0, List.of(epilogue), () -> {
             g.loadLocal(cArray);
             g.loadArg(3);
-            e.ix(Ix.var(Kernel.Contraction.M, c.m()).times(c.n()).plus(Ix.var(Kernel.Contraction.N, c.n())));
+            e.ix(cIndex);
             g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
             g.arrayLoad(KernelEmitter.elementType(t));
             g.storeLocal(acc);
             e.setAccumulator(acc);
-            e.store(c.output(), c.outIndex(), graph.buffer(c.output()).dtype(), () -> e.expr(c.epilogue()));
+            e.store(c.output(), out, graph.buffer(c.output()).dtype(), () -> e.expr(epilogue));
         })));
         g.returnValue();
         g.endMethod();
     }
 
+    private static List<Ix.Var> concat(List<Ix.Var> a, List<Ix.Var> b) {
+        List<Ix.Var> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** {@code name(Object[] buffers, int batch, Object dst)}: dst[index] = value over the given loops. */
     private static void pack(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, String name, Type array,
-                             int rowVar, int rows, int colVar, int cols, Expr value) {
+                             List<Ix.Var> vars, Ix index, Expr value) {
         GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, Type.VOID_TYPE,
                 new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class)}), null, null, cw);
         g.visitCode();
@@ -259,9 +300,7 @@ final class KernelCompiler {
         int packId = -1;                  // a pseudo buffer id for the destination
         e.bindBufferLocal(packId, dst);
         e.bindVar(Kernel.Contraction.B, batchLocal(g));
-        Ix index = Ix.var(rowVar, rows).times(cols).plus(Ix.var(colVar, cols));
-        e.loop(rowVar, e.constant(0), e.constant(rows), () -> e.loop(colVar, e.constant(0), e.constant(cols),
-                () -> e.scoped(() -> e.store(packId, index, value.dtype(), () -> e.expr(value)))));
+        loops(e, vars, 0, List.of(value), () -> e.store(packId, index, value.dtype(), () -> e.expr(value)));
         g.returnValue();
         g.endMethod();
     }

@@ -217,6 +217,20 @@ public final class Ix implements java.io.Serializable {
         };
     }
 
+    /** This expression with loop variable {@code id} replaced by {@code value}, simplified again. */
+    public Ix substitute(int id, Ix value) {
+        Ix result = constant(constant);
+        for (Term t : terms) {
+            Ix a = switch (t.atom()) {
+                case Var v -> v.id() == id ? value : atom(v);
+                case Div d -> d.x().substitute(id, value).div(d.divisor());
+                case Mod m -> m.x().substitute(id, value).mod(m.divisor());
+            };
+            result = result.plus(a.times(t.coef()));
+        }
+        return result;
+    }
+
     /** The value for concrete loop variables (indexed by id). */
     public long evaluate(long[] vars) {
         long v = constant;

@@ -29,8 +29,16 @@ public sealed interface Kernel extends java.io.Serializable {
      * For each batch b (variable {@link #B}) a matrix product {@code C[m][n] = Σ_k A(b,m,k)·B(b,k,n)} (variables
      * {@link #M}, {@link #N}, {@link #K}), then {@code out[outIndex(b,m,n)] = epilogue} with {@link Expr.Acc} = C[m][n].
      * Convolutions arrive here as implicit GEMMs: their operand expressions do the im2col indexing.
+     * {@code nFactors}/{@code kFactors} say how n and k flatten several axes (e.g. [OH, OW] and [C, KH, KW] for a
+     * convolution; just [n] and [k] for a matmul), so code can loop over the factors instead of dividing.
      */
-    record Contraction(int output, int batch, int m, int n, int k, Expr a, Expr b, Expr epilogue, Ix outIndex) implements Kernel {
+    record Contraction(int output, int batch, int m, int n, int k, Expr a, Expr b, Expr epilogue, Ix outIndex,
+                       List<Integer> nFactors, List<Integer> kFactors) implements Kernel {
         public static final int B = 0, M = 1, N = 2, K = 3;
+
+        public Contraction {
+            nFactors = List.copyOf(nFactors);
+            kFactors = List.copyOf(kFactors);
+        }
     }
 }

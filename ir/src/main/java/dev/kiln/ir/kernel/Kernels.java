@@ -40,6 +40,34 @@ public final class Kernels {
         }
     }
 
+    /** {@code e} with loop variable {@code var} replaced by {@code value} in every index. */
+    public static Expr substitute(Expr e, int var, Ix value) {
+        return switch (e) {
+            case Expr.Load l -> new Expr.Load(l.buffer(), l.index().substitute(var, value), l.dtype());
+            case Expr.Const c -> c;
+            case Expr.Acc a -> a;
+            case Expr.Unary u -> new Expr.Unary(u.fn(), substitute(u.x(), var, value), u.dtype());
+            case Expr.Binary b -> new Expr.Binary(b.fn(), substitute(b.a(), var, value), substitute(b.b(), var, value), b.dtype());
+            case Expr.Where w -> new Expr.Where(substitute(w.cond(), var, value), substitute(w.a(), var, value), substitute(w.b(), var, value), w.dtype());
+            case Expr.Cast c -> new Expr.Cast(substitute(c.x(), var, value), c.dtype());
+            case Expr.Masked m -> {
+                List<Expr.Bound> bounds = new java.util.ArrayList<>();
+                boolean always = true;
+                for (Expr.Bound b : m.bounds()) {
+                    Ix i = b.index().substitute(var, value);
+                    if (i.max() < b.lo() || i.min() > b.hi()) yield new Expr.Const(m.fill(), m.dtype());
+                    if (i.min() < b.lo() || i.max() > b.hi()) {
+                        bounds.add(new Expr.Bound(i, b.lo(), b.hi()));
+                        always = false;
+                    }
+                }
+                Expr x = substitute(m.x(), var, value);
+                yield always ? x : new Expr.Masked(bounds, x, m.fill(), m.dtype());
+            }
+            case Expr.Random r -> new Expr.Random(substitute(r.seed(), var, value), r.salt(), r.element().substitute(var, value));
+        };
+    }
+
     /** The kernel graph as text: buffers with roles and slots, then one block per kernel. */
     public static String format(KernelGraph g) {
         StringBuilder s = new StringBuilder();

@@ -30,7 +30,7 @@ public final class Scheduler {
     static final int RECOMPUTE_LIMIT = 3;
 
     /** The most ops one value's inlined expression may have before it gets a buffer of its own. */
-    static final int INLINE_BUDGET = 64;
+    static final int INLINE_BUDGET = 160;
 
     private Scheduler() {}
 
@@ -238,24 +238,28 @@ public final class Scheduler {
             Ix[] batchIdx = unflatten(b, batchDims);
             Ix[] aIdx = concat(batchIdx, m, k), bIdx = concat(batchIdx, k, n), oIdx = concat(batchIdx, m, n);
             return new Kernel.Contraction(out, batch, rows, cols, inner, prologue.lower(mm.input(0), aIdx),
-                    prologue.lower(mm.input(1), bIdx), epilogue.lower(tail, oIdx), offset(oIdx, s));
+                    prologue.lower(mm.input(1), bIdx), epilogue.lower(tail, oIdx), offset(oIdx, s), List.of(cols), List.of(inner));
         }
 
-        /** Convolution as an implicit GEMM per image: [O × C·KH·KW] weights times [C·KH·KW × OH·OW] input patches. */
+        /**
+         * Convolution as one implicit GEMM: [O × C·KH·KW] weights times [C·KH·KW × N·OH·OW] input patches, the images
+         * side by side along n (one large product instead of one small one per image).
+         */
         private Kernel conv2d(Op.Conv2d c, Node conv, Node tail, int out, Lowering prologue, Lowering epilogue) {
             Shape x = conv.input(0).shape(), w = conv.input(1).shape(), y = conv.shape();
-            int kh = w.dim(2), kw = w.dim(3), oh = y.dim(2), ow = y.dim(3);
-            Ix b = Ix.var(Kernel.Contraction.B, y.dim(0)), m = Ix.var(Kernel.Contraction.M, y.dim(1));
-            Ix n = Ix.var(Kernel.Contraction.N, oh * ow), k = Ix.var(Kernel.Contraction.K, x.dim(1) * kh * kw);
+            int kh = w.dim(2), kw = w.dim(3), oh = y.dim(2), ow = y.dim(3), images = y.dim(0);
+            Ix m = Ix.var(Kernel.Contraction.M, y.dim(1));
+            Ix n = Ix.var(Kernel.Contraction.N, images * oh * ow), k = Ix.var(Kernel.Contraction.K, x.dim(1) * kh * kw);
             Ix ch = k.div((long) kh * kw), p = k.div(kw).mod(kh), q = k.mod(kw);
-            Ix row = n.div(ow), col = n.mod(ow);
+            Ix image = n.div((long) oh * ow), row = n.div(ow).mod(oh), col = n.mod(ow);
             Ix inRow = row.times(c.strideH()).plus(p.times(c.dilationH())).plus(-c.padH());
             Ix inCol = col.times(c.strideW()).plus(q.times(c.dilationW())).plus(-c.padW());
             Expr patch = prologue.masked(List.of(bound(inRow, x.dim(2)), bound(inCol, x.dim(3))),
-                    () -> prologue.lower(conv.input(0), new Ix[] {b, ch, inRow, inCol}), 0, conv.dtype());
-            Ix[] oIdx = {b, m, row, col};
-            return new Kernel.Contraction(out, y.dim(0), y.dim(1), oh * ow, x.dim(1) * kh * kw,
-                    prologue.lower(conv.input(1), new Ix[] {m, ch, p, q}), patch, epilogue.lower(tail, oIdx), offset(oIdx, y));
+                    () -> prologue.lower(conv.input(0), new Ix[] {image, ch, inRow, inCol}), 0, conv.dtype());
+            Ix[] oIdx = {image, m, row, col};
+            return new Kernel.Contraction(out, 1, y.dim(1), images * oh * ow, x.dim(1) * kh * kw,
+                    prologue.lower(conv.input(1), new Ix[] {m, ch, p, q}), patch, epilogue.lower(tail, oIdx), offset(oIdx, y),
+                    List.of(images, oh, ow), List.of(x.dim(1), kh, kw));
         }
     }
 
