@@ -59,8 +59,44 @@ final class Realizer {
         return values;
     }
 
-    /** The values of all {@code nodes} (shared: don't modify), computed together. */
+    /**
+     * The values of all {@code nodes} (shared: don't modify), computed together. Leaves defined lazily by other nodes
+     * (tensors computed under no-grad or detached) are inlined into one graph first, so a no-grad forward pass is one
+     * fused program rather than one per layer.
+     */
     static List<HostBuffer> buffers(List<Node> nodes) {
+        Map<Node, Node> inlined = new IdentityHashMap<>();
+        List<Node> targets = new ArrayList<>();
+        for (Node n : nodes) targets.add(inline(n, inlined));
+        List<HostBuffer> values = computed(targets);
+        for (int i = 0; i < nodes.size(); i++) if (nodes.get(i) != targets.get(i)) VALUES.put(nodes.get(i), values.get(i));
+        return values;
+    }
+
+    /** {@code n} with every lazily defined leaf that has no value yet replaced by its definition (recursively). */
+    private static Node inline(Node n, Map<Node, Node> memo) {
+        Node done = memo.get(n);
+        if (done != null) return done;
+        Object v = VALUES.get(n);
+        Node result;
+        if (v instanceof HostBuffer || n.isLeaf() && !(v instanceof Node)) {
+            result = n;
+        } else if (v instanceof Node definition) {
+            result = inline(definition, memo);
+        } else {
+            Node[] inputs = new Node[n.inputs().size()];
+            boolean same = true;
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = inline(n.input(i), memo);
+                same &= inputs[i] == n.input(i);
+            }
+            result = same ? n : Node.of(n.op(), inputs);
+        }
+        memo.put(n, result);
+        return result;
+    }
+
+    private static List<HostBuffer> computed(List<Node> nodes) {
         Map<Node, HostBuffer> known = new IdentityHashMap<>();
         Deque<Node> todo = new ArrayDeque<>(nodes);
         Map<Node, Boolean> seen = new IdentityHashMap<>();

@@ -37,6 +37,7 @@ public final class Main {
         COMMANDS.put("graph", new Command("graph lenet [--batch B] [--dot]",
                 "print the IR and the kernels of a LeNet forward pass and training step", GraphCommand::run));
         COMMANDS.put("bench", new Command("bench [--json] [--threads N] [--min-time S] [--warmup S] [WORKLOAD...]", "time the benchmark workloads (BENCHMARKS.md)", dev.kiln.examples.bench.Bench::run));
+        COMMANDS.put("data", new Command(DataCommand.USAGE_LINE, "list the datasets and where they are, or fetch MNIST (kiln data mnist)", DataCommand::run));
         COMMANDS.put("help", new Command("help", "show this help", args -> {
             usage(System.out);
             return 0;
