@@ -32,6 +32,8 @@ public final class Main {
     static {
         COMMANDS.put("run", new Command("run [NAME [ARGS...]]",
                 "list the examples, or run example NAME with ARGS", Main::run));
+        COMMANDS.put("train", new Command("train lenet|mlp [--dataset D] [--epochs N] [--batch B] [--optimizer O] [--lr LR] ...",
+                "train a model with a compiled step: progress, per-epoch summary, checkpoints, loss.png", TrainCommand::run));
         COMMANDS.put("compile", new Command("compile lenet|mlp [--batch B] [--out FILE] [--emit DIR]",
                 "compile a training step ahead of time into one artifact file", CompileCommand::run));
         COMMANDS.put("graph", new Command("graph lenet [--batch B] [--dot]",

@@ -113,6 +113,12 @@ public final class Executor {
         throw new IllegalStateException("the artifact needs backend '" + backendName + "', which is not on the class path");
     }
 
+    /** Sets how many threads the selected backend's programs may use (kiln train/bench --threads). */
+    public static void setThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        if (!backendName.equals(INTERPRETER)) backend().useThreads(threads);
+    }
+
     /** The selected backend's name, for artifacts. */
     public static String compilingBackend() { return backend().name(); }
 

@@ -41,6 +41,8 @@ public final class JvmBackend implements Backend {
         return new JvmProgram(graph, steps, code);
     }
 
+    @Override public void useThreads(int threads) { Threads.setThreads(threads); }
+
     /** Sets the number of threads kernels may use (the default is every core). */
     public static void setThreads(int threads) { Threads.setThreads(threads); }
 

@@ -1,7 +1,6 @@
 package dev.kiln.examples.bench;
 
 import java.io.PrintStream;
-import java.lang.reflect.InvocationTargetException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -95,15 +94,9 @@ public final class Bench {
         return args[i];
     }
 
-    /** JvmBackend.setThreads(n). The backend is a runtime dependency of the DSL, so it is reached reflectively. */
-    static void setThreads(int threads) throws ReflectiveOperationException {
-        try {
-            Class.forName("dev.kiln.codegen.jvm.JvmBackend").getMethod("setThreads", int.class).invoke(null, threads);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw e;
-        }
-    }
+    /** Kernel threads for the run, set through the runtime so no backend class is named here. */
+    static void setThreads(int threads) { dev.kiln.runtime.Executor.setThreads(threads); }
+
 
     /** The reference's JSON line: same keys, order and separators as Python's json.dumps. */
     static String json(Row row) {

@@ -101,6 +101,28 @@ public final class LinePlot {
 
     /** Writes the chart to {@code file} as a PNG, creating its directory if needed, and returns the file. */
     public Path save(Path file) throws IOException {
+        XYChart chart = chart();
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        }
+        return file;
+    }
+
+    /** Writes several charts side by side into one PNG {@code file} (which must end in .png). */
+    public static Path saveSideBySide(Path file, LinePlot... plots) throws IOException {
+        String name = file.toString();
+        if (!name.endsWith(".png")) throw new IllegalArgumentException("expected a .png file name, got " + file);
+        List<XYChart> charts = new ArrayList<>();
+        for (LinePlot p : plots) charts.add(p.chart());
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        BitmapEncoder.saveBitmap(charts, 1, charts.size(), name.substring(0, name.length() - 4), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private XYChart chart() {
         if (series.isEmpty()) throw new IllegalStateException("nothing to plot: add a series first");
         XYChart chart = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         XYStyler s = chart.getStyler();
@@ -111,6 +133,7 @@ public final class LinePlot {
         s.setPlotGridLinesColor(new Color(0xe6e6e6));
         s.setPlotGridLinesStroke(new BasicStroke(1f));  // thin solid lines: dashed minor log lines look busy
         s.setYAxisLogarithmic(logY);
+        s.setXAxisDecimalPattern("#");                  // 1740, not 1,740: long step axes stay legible
         if (!logY) s.setYAxisDecimalPattern("0.###");  // 0.08, not .08
         s.setYAxisMin(yMin);
         s.setYAxisMax(yMax);
@@ -120,14 +143,9 @@ public final class LinePlot {
         s.setAntiAlias(true);
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             XYSeries line = chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
-            line.setMarker(SeriesMarkers.NONE);
+            line.setMarker(e.getValue()[0].length <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        }
-        return file;
+        return chart;
     }
 
     /** The names of the series added so far, in order. */

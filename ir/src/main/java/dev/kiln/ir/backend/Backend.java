@@ -13,6 +13,9 @@ public interface Backend {
     /** Compiles a scheduled graph into a program that can run many times. */
     Program compile(KernelGraph graph);
 
+    /** How many threads this backend's programs may use on the host (backends that run elsewhere may ignore it). */
+    void useThreads(int threads);
+
     /** Rebuilds a program from its graph and the code {@link Program#code()} returned, without generating anything. */
     Program load(KernelGraph graph, java.util.List<byte[]> code);
 }

@@ -1,28 +1,45 @@
 package dev.kiln.codegen.jvm.gemm;
 
+import java.util.Arrays;
+
 /**
- * GotoBLAS/BLIS-style driver shared by the implementations: B is packed into {@code kc × NR}
- * micro-panels, A into {@code MR × kc} micro-panels (both zero-padded to full panels, read through
- * the caller's strides so transposes cost nothing extra), and an {@code MR × NR} register-blocked
- * micro-kernel updates C. Threads split C into contiguous ranges of whole tiles along M or N.
+ * GotoBLAS/BLIS-style driver shared by the implementations.
  *
- * <p>Every C element is the fma chain {@code c = fma(a[p], b[p], c)}, p ascending, starting from C
- * (accumulate, or a later k block) or from 0: tiling and threading never change the bits.
+ * <p>Loop nest (single thread): {@code ic} (MC rows of A) → {@code pc} (≤ KC deep, balanced) → pack A block
+ * {@code mc × kc} into {@code MR × kc} k-major micro-panels → {@code jc} (NC columns) → pack B block
+ * {@code kc × nc} into {@code kc × NR} micro-panels (L2-resident) → {@code ir} (MR) → {@code jr} (NR)
+ * → micro-kernel. The A micro-panel stays in L1 while the B micro-panels stream from L2; packed
+ * panels are zero-padded to whole micro-tiles, and packing reads through the caller's strides, so
+ * transposed views cost nothing extra.
+ *
+ * <p>Threads: C is split into contiguous ranges of whole tiles. Split along N, the threads first
+ * pack the shared A block together, then each packs and multiplies its own B columns; split along M
+ * (only when that balances better, i.e. few column tiles), each thread runs the serial nest on its
+ * rows.
+ *
+ * <p>Every C element is the fma chain {@code c = fma(A[i][p], B[p][j], c)}, p ascending, starting
+ * from C (accumulate, or a later k block, which reloads the stored float) or from 0: neither the
+ * tiling nor the thread count changes the bits.
  */
 abstract class BlockedGemm implements Gemm {
 
     /** Micro-tile rows / columns (the kernel's register block). */
     final int mr, nr;
-    /** Cache blocking: rows of A per packed block, depth per block, columns of B per packed panel. */
+    /** Cache blocking: rows of A per packed block, depth per block, columns of B per packed block. */
     final int mcBlock, kcBlock, ncBlock;
 
-    static final boolean IR_OUTER = Boolean.getBoolean("kiln.gemm.irOuter");
-    static final int ORDER = Integer.getInteger("kiln.gemm.order", 0);
+    /**
+     * Column chunks per thread when splitting N: threads claim chunks dynamically, so a thread slowed
+     * down (a busy core, a late wake-up) takes fewer; chunks cost little (B is packed per chunk anyway).
+     */
+    static final int CHUNKS_PER_THREAD = 4;
 
     private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
 
     BlockedGemm(int mr, int nr, int mcBlock, int kcBlock, int ncBlock) {
-        if (mcBlock % mr != 0 || ncBlock % nr != 0) throw new IllegalArgumentException("blocks must be multiples of the micro-tile");
+        if (mr < 1 || nr < 1 || kcBlock < 1 || mcBlock < mr || ncBlock < nr || mcBlock % mr != 0 || ncBlock % nr != 0) {
+            throw new IllegalArgumentException("bad blocking " + mr + "x" + nr + " mc=" + mcBlock + " kc=" + kcBlock + " nc=" + ncBlock);
+        }
         this.mr = mr;
         this.nr = nr;
         this.mcBlock = mcBlock;
@@ -31,16 +48,25 @@ abstract class BlockedGemm implements Gemm {
     }
 
     /**
-     * {@code C[0..mr)[0..nr) = (load ? C : 0) + Σ_{p<kc} ap[ao + p*mr + i] * bp[bo + p*nr + j]} as fma
-     * chains, C at {@code c[co + i*ldc + j]} (a full tile: all mr×nr elements are read/written).
+     * Full tile: {@code C[i][j] = fma chain over p < kc of ap[ao + p*mr + i] * bp[bo + p*nr + j]},
+     * starting from {@code C[i][j]} if {@code load}, else from 0; C at {@code c[co + i*ldc + j]},
+     * i < mr, j < nr.
      */
     abstract void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load);
 
-    /** Per-thread pack buffers, grown on demand and then reused (steady state allocates nothing). */
+    /** Per-thread pack buffers, grown on demand and then reused (steady state allocates nothing large). */
     static final class Workspace {
         float[] ap = new float[0];
         float[] bp = new float[0];
         float[] tile = new float[0];
+    }
+
+    private Workspace workspace(int apSize, int bpSize) {
+        Workspace ws = workspaces.get();
+        if (ws.ap.length < apSize) ws.ap = new float[apSize];
+        if (ws.bp.length < bpSize) ws.bp = new float[bpSize];
+        if (ws.tile.length < mr * nr) ws.tile = new float[mr * nr];
+        return ws;
     }
 
     @Override
@@ -52,41 +78,45 @@ abstract class BlockedGemm implements Gemm {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative size: m=" + m + " n=" + n + " k=" + k);
         if (par == null) par = Parallelism.SINGLE;
         if (m == 0 || n == 0) return;
+        if (m > 1 && ldc < n) throw new IllegalArgumentException("ldc < n: " + ldc + " < " + n);
         checkRange("C", c, cOffset, m, ldc, n, 1);
-        if (ldc < n && m > 1) throw new IllegalArgumentException("ldc < n: " + ldc + " < " + n);
         if (k == 0) {
             if (!accumulate) {
-                for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOffset + i * ldc, cOffset + i * ldc + n, 0f);
+                for (int i = 0; i < m; i++) Arrays.fill(c, cOffset + i * ldc, cOffset + i * ldc + n, 0f);
             }
             return;
         }
         checkRange("A", a, aOffset, m, aRowStride, k, aColStride);
         checkRange("B", b, bOffset, k, bRowStride, n, bColStride);
+        final Operands o = new Operands(k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                c, cOffset, ldc, accumulate);
 
         final int t = par.threads();
-        if (t <= 1 || (long) m * n * k < 32L * 32 * 32) {
-            block(0, m, 0, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
-                    c, cOffset, ldc, accumulate);
+        final int mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr;
+        if (t <= 1 || (long) m * n * k < 64L * 64 * 64 || (mTiles == 1 && nTiles == 1)) {
+            serial(0, m, 0, n, o);
             return;
         }
-        // Split whole tiles along the dimension that balances better (ties: N, whose pieces share A).
-        int mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr;
-        int tm = Math.min(t, mTiles), tn = Math.min(t, nTiles);
-        double mCost = (double) ((mTiles + tm - 1) / tm) * mr, nCost = (double) ((nTiles + tn - 1) / tn) * nr;
-        // per-thread work ∝ (tile rows)·n vs m·(tile cols)
-        boolean splitN = nCost * m <= mCost * n;
-        final int chunks = splitN ? tn : tm;
-        final int tiles = splitN ? nTiles : mTiles;
-        Parallel.forEach(par, chunks, chunk -> {
-            int t0 = (int) ((long) tiles * chunk / chunks), t1 = (int) ((long) tiles * (chunk + 1) / chunks);
-            if (splitN) {
-                block(0, m, t0 * nr, Math.min(n, t1 * nr), k, a, aOffset, aRowStride, aColStride,
-                        b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
-            } else {
-                block(t0 * mr, Math.min(m, t1 * mr), 0, n, k, a, aOffset, aRowStride, aColStride,
-                        b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
-            }
-        });
+        // Per-thread work with each split, ∝ (largest share of tiles) × tile size × other dimension.
+        int tn = Math.min(t, nTiles), tm = Math.min(t, mTiles);
+        long nWork = (long) ((nTiles + tn - 1) / tn) * nr * m;
+        long mWork = (long) ((mTiles + tm - 1) / tm) * mr * n;
+        if (nWork <= mWork) {
+            parallelOverN(m, n, Math.min(nTiles, t * CHUNKS_PER_THREAD), nTiles, o, par);
+        } else {
+            Parallel.forEach(par, tm, chunk -> {
+                int t0 = share(mTiles, chunk, tm), t1 = share(mTiles, chunk + 1, tm);
+                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, o);
+            });
+        }
+    }
+
+    /** The call's operands (one small object per call; the hot loops read locals). */
+    record Operands(int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                    float[] c, int cOff, int ldc, boolean accumulate) {}
+
+    private static int share(int total, int chunk, int chunks) {
+        return (int) ((long) total * chunk / chunks);
     }
 
     private static void checkRange(String what, float[] x, int off, int rows, int rs, int cols, int cs) {
@@ -100,97 +130,83 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** C[i0..i1)[j0..j1) on the current thread. */
-    private void block(int i0, int i1, int j0, int j1, int k,
-                       float[] a, int aOff, int ars, int acs,
-                       float[] b, int bOff, int brs, int bcs,
-                       float[] c, int cOff, int ldc, boolean accumulate) {
-        final int mr = this.mr, nr = this.nr;
-        Workspace ws = workspaces.get();
-        int mcMax = Math.min(mcBlock, roundUp(i1 - i0, mr));
-        int ncMax = Math.min(ncBlock, roundUp(j1 - j0, nr));
-        int kcMax = Math.min(kcBlock, k);
-        if (ws.ap.length < mcMax * kcMax) ws.ap = new float[mcMax * kcMax];
-        if (ws.bp.length < ncMax * kcMax) ws.bp = new float[ncMax * kcMax];
-        if (ws.tile.length < mr * nr) ws.tile = new float[mr * nr];
-        final float[] ap = ws.ap, bp = ws.bp, tile = ws.tile;
+    /** The k-block depth: at most kcBlock, blocks of near-equal depth (a multiple of 8 but the last). */
+    final int kcFor(int k) {
+        int blocks = (k + kcBlock - 1) / kcBlock;
+        return Math.min(kcBlock, roundUp((k + blocks - 1) / blocks, 8));
+    }
 
-        if (ORDER == 1) {
-            // pc → A panel (mc×kc, L3) → jc → B block (kc×nc, L2) → ir → jr (A micro-panel in L1)
-            for (int ic = i0; ic < i1; ic += mcBlock) {
-                int mc = Math.min(mcBlock, i1 - ic);
-                for (int pc = 0; pc < k; pc += kcBlock) {
-                    int kc = Math.min(kcBlock, k - pc);
-                    boolean load = accumulate || pc > 0;
-                    packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, ap);
-                    for (int jc = j0; jc < j1; jc += ncBlock) {
-                        int nc = Math.min(ncBlock, j1 - jc);
-                        packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
-                        for (int ir = 0; ir < mc; ir += mr) {
-                            int h = Math.min(mr, mc - ir);
-                            int ao = ir * kc;
-                            for (int jr = 0; jr < nc; jr += nr) {
-                                int w = Math.min(nr, nc - jr);
-                                int bo = jr * kc;
-                                int co = cOff + (ic + ir) * ldc + jc + jr;
-                                if (h == mr && w == nr) {
-                                    kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
-                                } else {
-                                    edgeTile(kc, ap, ao, bp, bo, c, co, ldc, load, h, w, tile);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            return;
-        }
-        for (int jc = j0; jc < j1; jc += ncBlock) {
-            int nc = Math.min(ncBlock, j1 - jc);
-            for (int pc = 0; pc < k; pc += kcBlock) {
-                int kc = Math.min(kcBlock, k - pc);
-                boolean load = accumulate || pc > 0;
-                packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp);
-                for (int ic = i0; ic < i1; ic += mcBlock) {
-                    int mc = Math.min(mcBlock, i1 - ic);
-                    packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, ap);
-                    if (IR_OUTER) {
-                    for (int ir = 0; ir < mc; ir += mr) {
-                        int h = Math.min(mr, mc - ir);
-                        int ao = ir * kc;
-                        for (int jr = 0; jr < nc; jr += nr) {
-                            int w = Math.min(nr, nc - jr);
-                            int bo = jr * kc;
-                            int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (h == mr && w == nr) {
-                                kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
-                            } else {
-                                edgeTile(kc, ap, ao, bp, bo, c, co, ldc, load, h, w, tile);
-                            }
-                        }
-                    }
-                    } else {
-                    for (int jr = 0; jr < nc; jr += nr) {
-                        int w = Math.min(nr, nc - jr);
-                        int bo = jr * kc;
-                        for (int ir = 0; ir < mc; ir += mr) {
-                            int h = Math.min(mr, mc - ir);
-                            int ao = ir * kc;
-                            int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (h == mr && w == nr) {
-                                kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
-                            } else {
-                                edgeTile(kc, ap, ao, bp, bo, c, co, ldc, load, h, w, tile);
-                            }
-                        }
-                    }
-                    }
+    /** C[i0..i1)[j0..j1) on the current thread. */
+    private void serial(int i0, int i1, int j0, int j1, Operands o) {
+        final int k = o.k(), kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
+        Workspace ws = workspace(Math.min(mcBlock, roundUp(i1 - i0, mr)) * kcMax,
+                Math.min(ncBlock, roundUp(j1 - j0, nr)) * kcMax);
+        final float[] ap = ws.ap, bp = ws.bp;
+        for (int ic = i0; ic < i1; ic += mcBlock) {
+            int mc = Math.min(mcBlock, i1 - ic);
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc);
+                packA(o.a(), o.aOff() + ic * o.ars() + pc * o.acs(), o.ars(), o.acs(), mc, kc, ap, 0);
+                for (int jc = j0; jc < j1; jc += ncBlock) {
+                    int nc = Math.min(ncBlock, j1 - jc);
+                    packB(o.b(), o.bOff() + pc * o.brs() + jc * o.bcs(), o.brs(), o.bcs(), kc, nc, bp, 0);
+                    macro(mc, nc, kc, ap, bp, o.c(), o.cOff() + ic * o.ldc() + jc, o.ldc(), o.accumulate() || pc > 0, ws.tile);
                 }
             }
         }
     }
 
-    /** A partial tile: run the full kernel on a scratch tile and copy the valid h×w part. */
+    /** Threads split the columns; per (ic, pc) block they pack A together, then each its own B. */
+    private void parallelOverN(int m, int n, int chunks, int nTiles, Operands o, Parallelism par) {
+        final int k = o.k(), kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
+        final int mcMax = Math.min(mcBlock, roundUp(m, mr));
+        final int ncMax = Math.min(ncBlock, roundUp((nTiles + chunks - 1) / chunks * nr, nr));
+        final float[] ap = workspace(mcMax * kcMax, 0).ap; // the caller's A buffer is the shared one
+        for (int ic = 0; ic < m; ic += mcBlock) {
+            final int icF = ic, mc = Math.min(mcBlock, m - ic);
+            final int panels = (mc + mr - 1) / mr;
+            for (int pc = 0; pc < k; pc += kcStep) {
+                final int pcF = pc, kc = Math.min(kcStep, k - pc);
+                final int aBase = o.aOff() + ic * o.ars() + pc * o.acs();
+                final int packChunks = Math.min(chunks, panels);
+                Parallel.forEach(par, packChunks, chunk -> {
+                    int p0 = share(panels, chunk, packChunks), p1 = share(panels, chunk + 1, packChunks);
+                    int r0 = p0 * mr, r1 = Math.min(mc, p1 * mr);
+                    packA(o.a(), aBase + r0 * o.ars(), o.ars(), o.acs(), r1 - r0, kc, ap, r0 * kc);
+                });
+                final boolean load = o.accumulate() || pc > 0;
+                Parallel.forEach(par, chunks, chunk -> {
+                    int j0 = share(nTiles, chunk, chunks) * nr, j1 = Math.min(n, share(nTiles, chunk + 1, chunks) * nr);
+                    Workspace ws = workspace(0, ncMax * kcMax);
+                    for (int jc = j0; jc < j1; jc += ncBlock) {
+                        int nc = Math.min(ncBlock, j1 - jc);
+                        packB(o.b(), o.bOff() + pcF * o.brs() + jc * o.bcs(), o.brs(), o.bcs(), kc, nc, ws.bp, 0);
+                        macro(mc, nc, kc, ap, ws.bp, o.c(), o.cOff() + icF * o.ldc() + jc, o.ldc(), load, ws.tile);
+                    }
+                });
+            }
+        }
+    }
+
+    /** C block (mc × nc at co) from packed A (mc × kc) and packed B (kc × nc). */
+    private void macro(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int co, int ldc, boolean load, float[] tile) {
+        final int mr = this.mr, nr = this.nr;
+        for (int ir = 0; ir < mc; ir += mr) {
+            int h = Math.min(mr, mc - ir);
+            int ao = ir * kc;
+            int rowC = co + ir * ldc;
+            for (int jr = 0; jr < nc; jr += nr) {
+                int w = Math.min(nr, nc - jr);
+                if (h == mr && w == nr) {
+                    kernel(kc, ap, ao, bp, jr * kc, c, rowC + jr, ldc, load);
+                } else {
+                    edgeTile(kc, ap, ao, bp, jr * kc, c, rowC + jr, ldc, load, h, w, tile);
+                }
+            }
+        }
+    }
+
+    /** A partial tile: the full kernel on a scratch tile, then copy the valid h×w part. */
     private void edgeTile(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc,
                           boolean load, int h, int w, float[] tile) {
         final int nr = this.nr;
@@ -201,17 +217,24 @@ abstract class BlockedGemm implements Gemm {
         for (int i = 0; i < h; i++) System.arraycopy(tile, i * nr, c, co + i * ldc, w);
     }
 
-    /** B[0..kc)[0..nc) (from {@code base}) into kc×nr micro-panels, zero-padded to whole panels. */
-    void packB(float[] b, int base, int rs, int cs, int kc, int nc, float[] bp) {
+    /** Packs B[0..kc)[0..nc) (from {@code base}) into kc×nr micro-panels at {@code bpOff}, zero-padded. */
+    void packB(float[] b, int base, int rs, int cs, int kc, int nc, float[] bp, int bpOff) {
+        packBScalar(b, base, rs, cs, kc, nc, bp, bpOff);
+    }
+
+    /** Packs A[0..mc)[0..kc) (from {@code base}) into k-major mr×kc micro-panels at {@code apOff}, zero-padded. */
+    void packA(float[] a, int base, int rs, int cs, int mc, int kc, float[] ap, int apOff) {
+        packAScalar(a, base, rs, cs, mc, kc, ap, apOff);
+    }
+
+    final void packBScalar(float[] b, int base, int rs, int cs, int kc, int nc, float[] bp, int bpOff) {
         final int nr = this.nr;
         for (int jr = 0; jr < nc; jr += nr) {
             int w = Math.min(nr, nc - jr);
-            int dst = jr * kc;
+            int dst = bpOff + jr * kc;
             int src = base + jr * cs;
             if (cs == 1) {
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(b, src + p * rs, bp, dst + p * nr, w);
-                }
+                for (int p = 0; p < kc; p++) System.arraycopy(b, src + p * rs, bp, dst + p * nr, w);
             } else if (Math.abs(cs) <= Math.abs(rs)) {
                 for (int p = 0; p < kc; p++) {
                     int s = src + p * rs, d = dst + p * nr;
@@ -224,22 +247,19 @@ abstract class BlockedGemm implements Gemm {
                 }
             }
             if (w < nr) {
-                for (int p = 0; p < kc; p++) java.util.Arrays.fill(bp, dst + p * nr + w, dst + p * nr + nr, 0f);
+                for (int p = 0; p < kc; p++) Arrays.fill(bp, dst + p * nr + w, dst + p * nr + nr, 0f);
             }
         }
     }
 
-    /** A[0..mc)[0..kc) (from {@code base}) into mr×kc micro-panels (k-major), zero-padded. */
-    void packA(float[] a, int base, int rs, int cs, int mc, int kc, float[] ap) {
+    final void packAScalar(float[] a, int base, int rs, int cs, int mc, int kc, float[] ap, int apOff) {
         final int mr = this.mr;
         for (int ir = 0; ir < mc; ir += mr) {
             int h = Math.min(mr, mc - ir);
-            int dst = ir * kc;
+            int dst = apOff + ir * kc;
             int src = base + ir * rs;
             if (rs == 1) {
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(a, src + p * cs, ap, dst + p * mr, h);
-                }
+                for (int p = 0; p < kc; p++) System.arraycopy(a, src + p * cs, ap, dst + p * mr, h);
             } else if (Math.abs(cs) <= Math.abs(rs)) {
                 for (int i = 0; i < h; i++) {
                     int s = src + i * rs, d = dst + i;
@@ -252,7 +272,7 @@ abstract class BlockedGemm implements Gemm {
                 }
             }
             if (h < mr) {
-                for (int p = 0; p < kc; p++) java.util.Arrays.fill(ap, dst + p * mr + h, dst + p * mr + mr, 0f);
+                for (int p = 0; p < kc; p++) Arrays.fill(ap, dst + p * mr + h, dst + p * mr + mr, 0f);
             }
         }
     }

@@ -13,7 +13,10 @@ final class GemmSelect {
             // Reflection keeps VectorGemm (and with it jdk.incubator.vector) out of this class's
             // constant pool resolution and verification.
             Class<?> cls = Class.forName("dev.kiln.codegen.jvm.gemm.VectorGemm", true, GemmSelect.class.getClassLoader());
-            return (Gemm) cls.getDeclaredField("INSTANCE").get(null);
+            var field = cls.getDeclaredField("INSTANCE");
+            field.setAccessible(true);
+            Object gemm = field.get(null); // null: no 256-bit float vectors on this hardware
+            return gemm != null ? (Gemm) gemm : ScalarGemm.INSTANCE;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             return ScalarGemm.INSTANCE;
         }

@@ -13,6 +13,8 @@ import java.util.function.IntConsumer;
 final class Parallel {
     private Parallel() {}
 
+    private static final long AWAIT_SPIN_NANOS = 100_000;
+
     static void forEach(Parallelism par, int chunks, IntConsumer body) {
         int t = Math.min(par.threads(), chunks);
         if (t <= 1) {
@@ -60,8 +62,11 @@ final class Parallel {
         }
 
         void await() {
-            for (int spin = 0; done.get() < chunks; spin++) {
-                if (spin < 2000) Thread.onSpinWait();
+            // The caller got here with no chunk left to claim: the rest are running on helpers
+            // and usually finish about now. Spin briefly (a parked thread's wake-up is slow), then park.
+            long spinUntil = System.nanoTime() + AWAIT_SPIN_NANOS;
+            while (done.get() < chunks) {
+                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
             Throwable f = failure;

@@ -1,813 +1,423 @@
 package dev.kiln.codegen.jvm.gemm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API implementation (needs {@code --add-modules jdk.incubator.vector}; loaded only through
- * {@link Gemm#best()}, which checks that the module is present).
+ * Vector API implementation. Needs {@code --add-modules jdk.incubator.vector}; only
+ * {@link GemmSelect} loads it (reflectively, after checking that the module is in the boot layer).
+ *
+ * <p>Micro-kernel: MR rows × NR columns of C held in vector registers; per k-step it loads NR/lanes
+ * vectors of the packed B row, broadcasts each of the MR packed A values and issues one FMA per
+ * accumulator. The default on AVX-512 is 8×32 with 512-bit vectors (16 zmm accumulators; Zen 4
+ * double-pumps them at 32 flop/cycle); with 256-bit vectors (AVX2) it is 6×16 (12 ymm accumulators).
+ *
+ * <p>Blocking (defaults measured on Zen 4, 32 KiB L1d / 1 MiB L2): KC = 512 (A micro-panel
+ * 8×512 floats = 16 KiB stays in L1 while the B micro-panels stream past; fewer passes over C),
+ * NC = 256 (B block 512×256 floats = 512 KiB stays in L2), MC = 1024 (A block 2 MiB, from L3,
+ * packed once per k block). KC 256/384/512 and NC 128/256/512 were within noise of each other on
+ * this VM; KC 512 was best by a few percent at 1024³. System properties
+ * {@code kiln.gemm.kernel} (0 = 8×32/512, 1 = 6×16/256, 2 = 6×32/512, 3 = 12×32/512), {@code kiln.gemm.mc}, {@code kiln.gemm.kc}, {@code kiln.gemm.nc}
+ * override them (read once, when the class loads).
  */
 final class VectorGemm extends BlockedGemm {
 
     static final VectorSpecies<Float> S512 = FloatVector.SPECIES_512;
     static final VectorSpecies<Float> S256 = FloatVector.SPECIES_256;
 
-    static final int KERNEL = Integer.getInteger("kiln.gemm.kernel", 0);
-    static final int MR = mrOf(KERNEL), NR = nrOf(KERNEL);
-    static final int KC = Integer.getInteger("kiln.gemm.kc", 256);
-    static final int MC = Integer.getInteger("kiln.gemm.mc", 96) / MR * MR;
-    static final int NC = Integer.getInteger("kiln.gemm.nc", 2048) / NR * NR;
+    static final int K8X32_512 = 0;
+    static final int K6X16_256 = 1;
+    static final int K6X32_512 = 2;
+    static final int K12X32_512 = 3;
+    /** Number of kernels (ids 0 .. KERNELS-1). */
+    static final int KERNELS = 4;
+    static final int DEFAULT_MC = 1024, DEFAULT_KC = 512, DEFAULT_NC = 256;
 
-    static final VectorGemm INSTANCE = new VectorGemm();
+    /** The default instance, or null when the hardware has no 256-bit (or wider) float vectors. */
+    static final VectorGemm INSTANCE = createDefault();
 
-    private VectorGemm() {
-        super(MR, NR, MC, KC, NC);
+    private static VectorGemm createDefault() {
+        int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        Integer forced = Integer.getInteger("kiln.gemm.kernel");
+        if (forced == null && bits < 256) return null;
+        int kernel = forced != null ? forced : bits >= 512 ? K8X32_512 : K6X16_256;
+        return new VectorGemm(kernel,
+                Integer.getInteger("kiln.gemm.mc", DEFAULT_MC),
+                Integer.getInteger("kiln.gemm.kc", DEFAULT_KC),
+                Integer.getInteger("kiln.gemm.nc", DEFAULT_NC));
+    }
+
+    final int kernelId;
+
+    /** A given kernel and blocking (mc, nc rounded down to multiples of the micro-tile). */
+    VectorGemm(int kernel, int mc, int kc, int nc) {
+        super(mrOf(kernel), nrOf(kernel), Math.max(1, mc / mrOf(kernel)) * mrOf(kernel), kc,
+                Math.max(1, nc / nrOf(kernel)) * nrOf(kernel));
+        this.kernelId = kernel;
     }
 
     @Override
     public String name() {
-        return "vector-k" + KERNEL + "-" + MR + "x" + NR + " mc=" + MC + " kc=" + KC + " nc=" + NC;
+        return "vector-" + nameOf(kernelId) + " (mc=" + mcBlock + " kc=" + kcBlock + " nc=" + ncBlock + ")";
     }
+
+    @Override
+    void packB(float[] b, int base, int rs, int cs, int kc, int nc, float[] bp, int bpOff) {
+        final int nr = this.nr;
+        int full = nc / nr * nr;
+        if (cs == 1 && nr % 8 == 0) {
+            // row-major B: each k-step's NR values are contiguous
+            for (int jr = 0; jr < full; jr += nr) {
+                int dst = bpOff + jr * kc, src = base + jr;
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * rs, d = dst + p * nr;
+                    for (int v = 0; v < nr; v += 8) FloatVector.fromArray(S256, b, s + v).intoArray(bp, d + v);
+                }
+            }
+        } else if (rs == 1 && nr % 8 == 0) {
+            // B^T view: columns are contiguous; transpose 8×8 blocks (8 columns × 8 k-steps)
+            int k8 = kc & ~7;
+            for (int jr = 0; jr < full; jr += nr) {
+                int dst = bpOff + jr * kc;
+                for (int j = 0; j < nr; j += 8) {
+                    int src = base + (jr + j) * cs;
+                    for (int p = 0; p < k8; p += 8) transpose8(b, src + p, cs, bp, dst + p * nr + j, nr);
+                    for (int p = k8; p < kc; p++) {
+                        for (int jj = 0; jj < 8; jj++) bp[dst + p * nr + j + jj] = b[src + p + jj * cs];
+                    }
+                }
+            }
+        } else {
+            full = 0;
+        }
+        if (full < nc) packBScalar(b, base + full * cs, rs, cs, kc, nc - full, bp, bpOff + full * kc);
+    }
+
+    @Override
+    void packA(float[] a, int base, int rs, int cs, int mc, int kc, float[] ap, int apOff) {
+        final int mr = this.mr;
+        int full = mc / mr * mr;
+        if (cs == 1 && mr == 8) {
+            // row-major A: transpose 8×8 blocks (8 rows × 8 k-steps) into the k-major micro-panel
+            int k8 = kc & ~7;
+            for (int ir = 0; ir < full; ir += 8) {
+                int dst = apOff + ir * kc, src = base + ir * rs;
+                for (int p = 0; p < k8; p += 8) transpose8(a, src + p, rs, ap, dst + p * 8, 8);
+                for (int p = k8; p < kc; p++) {
+                    for (int r = 0; r < 8; r++) ap[dst + p * 8 + r] = a[src + p + r * rs];
+                }
+            }
+        } else if (rs == 1 && mr == 8) {
+            // A^T view: each k-step's 8 rows are contiguous
+            for (int ir = 0; ir < full; ir += 8) {
+                int dst = apOff + ir * kc, src = base + ir;
+                for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, a, src + p * cs).intoArray(ap, dst + p * 8);
+            }
+        } else {
+            full = 0;
+        }
+        if (full < mc) packAScalar(a, base + full * rs, rs, cs, mc - full, kc, ap, apOff + full * kc);
+    }
+
+    private static final VectorShuffle<Float> UNPACK_LO = VectorShuffle.fromValues(S256, 0, 8, 1, 9, 4, 12, 5, 13);
+    private static final VectorShuffle<Float> UNPACK_HI = VectorShuffle.fromValues(S256, 2, 10, 3, 11, 6, 14, 7, 15);
+    private static final VectorShuffle<Float> PAIRS_LO = VectorShuffle.fromValues(S256, 0, 1, 8, 9, 4, 5, 12, 13);
+    private static final VectorShuffle<Float> PAIRS_HI = VectorShuffle.fromValues(S256, 2, 3, 10, 11, 6, 7, 14, 15);
+    private static final VectorShuffle<Float> HALVES_LO = VectorShuffle.fromValues(S256, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final VectorShuffle<Float> HALVES_HI = VectorShuffle.fromValues(S256, 4, 5, 6, 7, 12, 13, 14, 15);
+
+    /** dst[d + q*dStride + r] = src[s + r*sStride + q] for r, q in 0..8 (an 8×8 transpose). */
+    static void transpose8(float[] src, int s, int sStride, float[] dst, int d, int dStride) {
+        FloatVector r0 = FloatVector.fromArray(S256, src, s);
+        FloatVector r1 = FloatVector.fromArray(S256, src, s + sStride);
+        FloatVector r2 = FloatVector.fromArray(S256, src, s + 2 * sStride);
+        FloatVector r3 = FloatVector.fromArray(S256, src, s + 3 * sStride);
+        FloatVector r4 = FloatVector.fromArray(S256, src, s + 4 * sStride);
+        FloatVector r5 = FloatVector.fromArray(S256, src, s + 5 * sStride);
+        FloatVector r6 = FloatVector.fromArray(S256, src, s + 6 * sStride);
+        FloatVector r7 = FloatVector.fromArray(S256, src, s + 7 * sStride);
+        FloatVector t0 = r0.rearrange(UNPACK_LO, r1), t1 = r0.rearrange(UNPACK_HI, r1);
+        FloatVector t2 = r2.rearrange(UNPACK_LO, r3), t3 = r2.rearrange(UNPACK_HI, r3);
+        FloatVector t4 = r4.rearrange(UNPACK_LO, r5), t5 = r4.rearrange(UNPACK_HI, r5);
+        FloatVector t6 = r6.rearrange(UNPACK_LO, r7), t7 = r6.rearrange(UNPACK_HI, r7);
+        FloatVector u0 = t0.rearrange(PAIRS_LO, t2), u1 = t0.rearrange(PAIRS_HI, t2);
+        FloatVector u2 = t1.rearrange(PAIRS_LO, t3), u3 = t1.rearrange(PAIRS_HI, t3);
+        FloatVector u4 = t4.rearrange(PAIRS_LO, t6), u5 = t4.rearrange(PAIRS_HI, t6);
+        FloatVector u6 = t5.rearrange(PAIRS_LO, t7), u7 = t5.rearrange(PAIRS_HI, t7);
+        u0.rearrange(HALVES_LO, u4).intoArray(dst, d);
+        u1.rearrange(HALVES_LO, u5).intoArray(dst, d + dStride);
+        u2.rearrange(HALVES_LO, u6).intoArray(dst, d + 2 * dStride);
+        u3.rearrange(HALVES_LO, u7).intoArray(dst, d + 3 * dStride);
+        u0.rearrange(HALVES_HI, u4).intoArray(dst, d + 4 * dStride);
+        u1.rearrange(HALVES_HI, u5).intoArray(dst, d + 5 * dStride);
+        u2.rearrange(HALVES_HI, u6).intoArray(dst, d + 6 * dStride);
+        u3.rearrange(HALVES_HI, u7).intoArray(dst, d + 7 * dStride);
+    }
+
+
+    // ---- Kernels: one accumulator variable per vector register, written out (regular code). ----
 
     static int mrOf(int kernel) {
         return switch (kernel) {
-            case 0 -> 6;
-            case 1 -> 8;
-            case 2 -> 12;
-            case 3 -> 14;
-            case 4 -> 8;
-            case 5 -> 6;
-            case 6 -> 12;
-            case 7 -> 8;
-            case 8 -> 4;
-            case 9 -> 16;
+            case K8X32_512 -> 8;
+            case K6X16_256 -> 6;
+            case K6X32_512 -> 6;
+            case K12X32_512 -> 12;
             default -> throw new IllegalArgumentException("kernel " + kernel);
         };
     }
 
     static int nrOf(int kernel) {
         return switch (kernel) {
-            case 0 -> 32;
-            case 1 -> 32;
-            case 2 -> 32;
-            case 3 -> 32;
-            case 4 -> 48;
-            case 5 -> 16;
-            case 6 -> 16;
-            case 7 -> 24;
-            case 8 -> 64;
-            case 9 -> 16;
+            case K8X32_512 -> 32;
+            case K6X16_256 -> 16;
+            case K6X32_512 -> 32;
+            case K12X32_512 -> 32;
+            default -> throw new IllegalArgumentException("kernel " + kernel);
+        };
+    }
+
+    static String nameOf(int kernel) {
+        return switch (kernel) {
+            case K8X32_512 -> "k8x32";
+            case K6X16_256 -> "k6x16";
+            case K6X32_512 -> "k6x32";
+            case K12X32_512 -> "k12x32";
             default -> throw new IllegalArgumentException("kernel " + kernel);
         };
     }
 
     @Override
     void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        switch (KERNEL) {
-            case 0 -> k6x32_512(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 1 -> k8x32_512(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 2 -> k12x32_512(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 3 -> k14x32_512(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 4 -> k8x48_512(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 5 -> k6x16_256(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 6 -> k12x16_256(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 7 -> k8x24_256(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 8 -> k4x64_512(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case 9 -> k16x16_512(kc, ap, ao, bp, bo, c, co, ldc, load);
+        switch (kernelId) {
+            case K8X32_512 -> k8x32(kc, ap, ao, bp, bo, c, co, ldc, load);
+            case K6X16_256 -> k6x16(kc, ap, ao, bp, bo, c, co, ldc, load);
+            case K6X32_512 -> k6x32(kc, ap, ao, bp, bo, c, co, ldc, load);
+            case K12X32_512 -> k12x32(kc, ap, ao, bp, bo, c, co, ldc, load);
             default -> throw new IllegalStateException();
         }
     }
 
-    /** 6×32 micro-kernel, 2 × 512-bit vectors per row, 12 accumulators. */
-    static void k6x32_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
+    /** 8×32 micro-kernel: 2 512-bit vectors per row, 16 accumulators, A broadcast, FMA. */
+    static void k8x32(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
         if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-            c4_0 = FloatVector.fromArray(S512, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
-            c5_0 = FloatVector.fromArray(S512, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
+            c00 = FloatVector.fromArray(S512, c, co + 0 * ldc); c01 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
+            c10 = FloatVector.fromArray(S512, c, co + 1 * ldc); c11 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
+            c20 = FloatVector.fromArray(S512, c, co + 2 * ldc); c21 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S512, c, co + 3 * ldc); c31 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
+            c40 = FloatVector.fromArray(S512, c, co + 4 * ldc); c41 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
+            c50 = FloatVector.fromArray(S512, c, co + 5 * ldc); c51 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
+            c60 = FloatVector.fromArray(S512, c, co + 6 * ldc); c61 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
+            c70 = FloatVector.fromArray(S512, c, co + 7 * ldc); c71 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
         } else {
             FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c0_1 = z; c1_0 = z; c1_1 = z; c2_0 = z; c2_1 = z; c3_0 = z; c3_1 = z; c4_0 = z; c4_1 = z; c5_0 = z; c5_1 = z;
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 6, bi = bo + p * 32;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
-            FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
-            FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1);
-            FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1);
-            FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1);
-            FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1);
-            FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1);
-        }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 16);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 16);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 16);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 16);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 16);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 16);
-    }
-
-    /** 8×32 micro-kernel, 2 × 512-bit vectors per row, 16 accumulators. */
-    static void k8x32_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1;
-        if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-            c4_0 = FloatVector.fromArray(S512, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
-            c5_0 = FloatVector.fromArray(S512, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
-            c6_0 = FloatVector.fromArray(S512, c, co + 6 * ldc + 0);
-            c6_1 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
-            c7_0 = FloatVector.fromArray(S512, c, co + 7 * ldc + 0);
-            c7_1 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
-        } else {
-            FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c0_1 = z; c1_0 = z; c1_1 = z; c2_0 = z; c2_1 = z; c3_0 = z; c3_1 = z; c4_0 = z; c4_1 = z; c5_0 = z; c5_1 = z; c6_0 = z; c6_1 = z; c7_0 = z; c7_1 = z;
+            c00 = z; c01 = z;
+            c10 = z; c11 = z;
+            c20 = z; c21 = z;
+            c30 = z; c31 = z;
+            c40 = z; c41 = z;
+            c50 = z; c51 = z;
+            c60 = z; c61 = z;
+            c70 = z; c71 = z;
         }
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * 8, bi = bo + p * 32;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
+            FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1);
+            c00 = b0.fma(a0, c00); c01 = b1.fma(a0, c01);
             FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1);
+            c10 = b0.fma(a1, c10); c11 = b1.fma(a1, c11);
             FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1);
+            c20 = b0.fma(a2, c20); c21 = b1.fma(a2, c21);
             FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1);
+            c30 = b0.fma(a3, c30); c31 = b1.fma(a3, c31);
             FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1);
+            c40 = b0.fma(a4, c40); c41 = b1.fma(a4, c41);
             FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1);
+            c50 = b0.fma(a5, c50); c51 = b1.fma(a5, c51);
             FloatVector a6 = FloatVector.broadcast(S512, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0); c6_1 = b1.fma(a6, c6_1);
+            c60 = b0.fma(a6, c60); c61 = b1.fma(a6, c61);
             FloatVector a7 = FloatVector.broadcast(S512, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0); c7_1 = b1.fma(a7, c7_1);
+            c70 = b0.fma(a7, c70); c71 = b1.fma(a7, c71);
         }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 16);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 16);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 16);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 16);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 16);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 16);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c6_1.intoArray(c, co + 6 * ldc + 16);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c7_1.intoArray(c, co + 7 * ldc + 16);
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + 16);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + 16);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + 16);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + 16);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + 16);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + 16);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + 16);
+        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + 16);
     }
 
-    /** 12×32 micro-kernel, 2 × 512-bit vectors per row, 24 accumulators. */
-    static void k12x32_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1, c8_0, c8_1, c9_0, c9_1, c10_0, c10_1, c11_0, c11_1;
+    /** 6×16 micro-kernel: 2 256-bit vectors per row, 12 accumulators, A broadcast, FMA. */
+    static void k6x16(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        FloatVector c40, c41, c50, c51;
         if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-            c4_0 = FloatVector.fromArray(S512, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
-            c5_0 = FloatVector.fromArray(S512, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
-            c6_0 = FloatVector.fromArray(S512, c, co + 6 * ldc + 0);
-            c6_1 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
-            c7_0 = FloatVector.fromArray(S512, c, co + 7 * ldc + 0);
-            c7_1 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
-            c8_0 = FloatVector.fromArray(S512, c, co + 8 * ldc + 0);
-            c8_1 = FloatVector.fromArray(S512, c, co + 8 * ldc + 16);
-            c9_0 = FloatVector.fromArray(S512, c, co + 9 * ldc + 0);
-            c9_1 = FloatVector.fromArray(S512, c, co + 9 * ldc + 16);
-            c10_0 = FloatVector.fromArray(S512, c, co + 10 * ldc + 0);
-            c10_1 = FloatVector.fromArray(S512, c, co + 10 * ldc + 16);
-            c11_0 = FloatVector.fromArray(S512, c, co + 11 * ldc + 0);
-            c11_1 = FloatVector.fromArray(S512, c, co + 11 * ldc + 16);
-        } else {
-            FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c0_1 = z; c1_0 = z; c1_1 = z; c2_0 = z; c2_1 = z; c3_0 = z; c3_1 = z; c4_0 = z; c4_1 = z; c5_0 = z; c5_1 = z; c6_0 = z; c6_1 = z; c7_0 = z; c7_1 = z; c8_0 = z; c8_1 = z; c9_0 = z; c9_1 = z; c10_0 = z; c10_1 = z; c11_0 = z; c11_1 = z;
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 12, bi = bo + p * 32;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
-            FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
-            FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1);
-            FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1);
-            FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1);
-            FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1);
-            FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1);
-            FloatVector a6 = FloatVector.broadcast(S512, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0); c6_1 = b1.fma(a6, c6_1);
-            FloatVector a7 = FloatVector.broadcast(S512, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0); c7_1 = b1.fma(a7, c7_1);
-            FloatVector a8 = FloatVector.broadcast(S512, ap[ai + 8]);
-            c8_0 = b0.fma(a8, c8_0); c8_1 = b1.fma(a8, c8_1);
-            FloatVector a9 = FloatVector.broadcast(S512, ap[ai + 9]);
-            c9_0 = b0.fma(a9, c9_0); c9_1 = b1.fma(a9, c9_1);
-            FloatVector a10 = FloatVector.broadcast(S512, ap[ai + 10]);
-            c10_0 = b0.fma(a10, c10_0); c10_1 = b1.fma(a10, c10_1);
-            FloatVector a11 = FloatVector.broadcast(S512, ap[ai + 11]);
-            c11_0 = b0.fma(a11, c11_0); c11_1 = b1.fma(a11, c11_1);
-        }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 16);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 16);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 16);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 16);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 16);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 16);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c6_1.intoArray(c, co + 6 * ldc + 16);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c7_1.intoArray(c, co + 7 * ldc + 16);
-        c8_0.intoArray(c, co + 8 * ldc + 0);
-        c8_1.intoArray(c, co + 8 * ldc + 16);
-        c9_0.intoArray(c, co + 9 * ldc + 0);
-        c9_1.intoArray(c, co + 9 * ldc + 16);
-        c10_0.intoArray(c, co + 10 * ldc + 0);
-        c10_1.intoArray(c, co + 10 * ldc + 16);
-        c11_0.intoArray(c, co + 11 * ldc + 0);
-        c11_1.intoArray(c, co + 11 * ldc + 16);
-    }
-
-    /** 14×32 micro-kernel, 2 × 512-bit vectors per row, 28 accumulators. */
-    static void k14x32_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1, c8_0, c8_1, c9_0, c9_1, c10_0, c10_1, c11_0, c11_1, c12_0, c12_1, c13_0, c13_1;
-        if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-            c4_0 = FloatVector.fromArray(S512, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
-            c5_0 = FloatVector.fromArray(S512, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
-            c6_0 = FloatVector.fromArray(S512, c, co + 6 * ldc + 0);
-            c6_1 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
-            c7_0 = FloatVector.fromArray(S512, c, co + 7 * ldc + 0);
-            c7_1 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
-            c8_0 = FloatVector.fromArray(S512, c, co + 8 * ldc + 0);
-            c8_1 = FloatVector.fromArray(S512, c, co + 8 * ldc + 16);
-            c9_0 = FloatVector.fromArray(S512, c, co + 9 * ldc + 0);
-            c9_1 = FloatVector.fromArray(S512, c, co + 9 * ldc + 16);
-            c10_0 = FloatVector.fromArray(S512, c, co + 10 * ldc + 0);
-            c10_1 = FloatVector.fromArray(S512, c, co + 10 * ldc + 16);
-            c11_0 = FloatVector.fromArray(S512, c, co + 11 * ldc + 0);
-            c11_1 = FloatVector.fromArray(S512, c, co + 11 * ldc + 16);
-            c12_0 = FloatVector.fromArray(S512, c, co + 12 * ldc + 0);
-            c12_1 = FloatVector.fromArray(S512, c, co + 12 * ldc + 16);
-            c13_0 = FloatVector.fromArray(S512, c, co + 13 * ldc + 0);
-            c13_1 = FloatVector.fromArray(S512, c, co + 13 * ldc + 16);
-        } else {
-            FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c0_1 = z; c1_0 = z; c1_1 = z; c2_0 = z; c2_1 = z; c3_0 = z; c3_1 = z; c4_0 = z; c4_1 = z; c5_0 = z; c5_1 = z; c6_0 = z; c6_1 = z; c7_0 = z; c7_1 = z; c8_0 = z; c8_1 = z; c9_0 = z; c9_1 = z; c10_0 = z; c10_1 = z; c11_0 = z; c11_1 = z; c12_0 = z; c12_1 = z; c13_0 = z; c13_1 = z;
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 14, bi = bo + p * 32;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
-            FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
-            FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1);
-            FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1);
-            FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1);
-            FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1);
-            FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1);
-            FloatVector a6 = FloatVector.broadcast(S512, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0); c6_1 = b1.fma(a6, c6_1);
-            FloatVector a7 = FloatVector.broadcast(S512, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0); c7_1 = b1.fma(a7, c7_1);
-            FloatVector a8 = FloatVector.broadcast(S512, ap[ai + 8]);
-            c8_0 = b0.fma(a8, c8_0); c8_1 = b1.fma(a8, c8_1);
-            FloatVector a9 = FloatVector.broadcast(S512, ap[ai + 9]);
-            c9_0 = b0.fma(a9, c9_0); c9_1 = b1.fma(a9, c9_1);
-            FloatVector a10 = FloatVector.broadcast(S512, ap[ai + 10]);
-            c10_0 = b0.fma(a10, c10_0); c10_1 = b1.fma(a10, c10_1);
-            FloatVector a11 = FloatVector.broadcast(S512, ap[ai + 11]);
-            c11_0 = b0.fma(a11, c11_0); c11_1 = b1.fma(a11, c11_1);
-            FloatVector a12 = FloatVector.broadcast(S512, ap[ai + 12]);
-            c12_0 = b0.fma(a12, c12_0); c12_1 = b1.fma(a12, c12_1);
-            FloatVector a13 = FloatVector.broadcast(S512, ap[ai + 13]);
-            c13_0 = b0.fma(a13, c13_0); c13_1 = b1.fma(a13, c13_1);
-        }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 16);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 16);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 16);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 16);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 16);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 16);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c6_1.intoArray(c, co + 6 * ldc + 16);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c7_1.intoArray(c, co + 7 * ldc + 16);
-        c8_0.intoArray(c, co + 8 * ldc + 0);
-        c8_1.intoArray(c, co + 8 * ldc + 16);
-        c9_0.intoArray(c, co + 9 * ldc + 0);
-        c9_1.intoArray(c, co + 9 * ldc + 16);
-        c10_0.intoArray(c, co + 10 * ldc + 0);
-        c10_1.intoArray(c, co + 10 * ldc + 16);
-        c11_0.intoArray(c, co + 11 * ldc + 0);
-        c11_1.intoArray(c, co + 11 * ldc + 16);
-        c12_0.intoArray(c, co + 12 * ldc + 0);
-        c12_1.intoArray(c, co + 12 * ldc + 16);
-        c13_0.intoArray(c, co + 13 * ldc + 0);
-        c13_1.intoArray(c, co + 13 * ldc + 16);
-    }
-
-    /** 8×48 micro-kernel, 3 × 512-bit vectors per row, 24 accumulators. */
-    static void k8x48_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c0_2, c1_0, c1_1, c1_2, c2_0, c2_1, c2_2, c3_0, c3_1, c3_2, c4_0, c4_1, c4_2, c5_0, c5_1, c5_2, c6_0, c6_1, c6_2, c7_0, c7_1, c7_2;
-        if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
-            c0_2 = FloatVector.fromArray(S512, c, co + 0 * ldc + 32);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
-            c1_2 = FloatVector.fromArray(S512, c, co + 1 * ldc + 32);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-            c2_2 = FloatVector.fromArray(S512, c, co + 2 * ldc + 32);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-            c3_2 = FloatVector.fromArray(S512, c, co + 3 * ldc + 32);
-            c4_0 = FloatVector.fromArray(S512, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
-            c4_2 = FloatVector.fromArray(S512, c, co + 4 * ldc + 32);
-            c5_0 = FloatVector.fromArray(S512, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
-            c5_2 = FloatVector.fromArray(S512, c, co + 5 * ldc + 32);
-            c6_0 = FloatVector.fromArray(S512, c, co + 6 * ldc + 0);
-            c6_1 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
-            c6_2 = FloatVector.fromArray(S512, c, co + 6 * ldc + 32);
-            c7_0 = FloatVector.fromArray(S512, c, co + 7 * ldc + 0);
-            c7_1 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
-            c7_2 = FloatVector.fromArray(S512, c, co + 7 * ldc + 32);
-        } else {
-            FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c0_1 = z; c0_2 = z; c1_0 = z; c1_1 = z; c1_2 = z; c2_0 = z; c2_1 = z; c2_2 = z; c3_0 = z; c3_1 = z; c3_2 = z; c4_0 = z; c4_1 = z; c4_2 = z; c5_0 = z; c5_1 = z; c5_2 = z; c6_0 = z; c6_1 = z; c6_2 = z; c7_0 = z; c7_1 = z; c7_2 = z;
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8, bi = bo + p * 48;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
-            FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
-            FloatVector b2 = FloatVector.fromArray(S512, bp, bi + 32);
-            FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1); c0_2 = b2.fma(a0, c0_2);
-            FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1); c1_2 = b2.fma(a1, c1_2);
-            FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1); c2_2 = b2.fma(a2, c2_2);
-            FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1); c3_2 = b2.fma(a3, c3_2);
-            FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1); c4_2 = b2.fma(a4, c4_2);
-            FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1); c5_2 = b2.fma(a5, c5_2);
-            FloatVector a6 = FloatVector.broadcast(S512, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0); c6_1 = b1.fma(a6, c6_1); c6_2 = b2.fma(a6, c6_2);
-            FloatVector a7 = FloatVector.broadcast(S512, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0); c7_1 = b1.fma(a7, c7_1); c7_2 = b2.fma(a7, c7_2);
-        }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 16);
-        c0_2.intoArray(c, co + 0 * ldc + 32);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 16);
-        c1_2.intoArray(c, co + 1 * ldc + 32);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 16);
-        c2_2.intoArray(c, co + 2 * ldc + 32);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 16);
-        c3_2.intoArray(c, co + 3 * ldc + 32);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 16);
-        c4_2.intoArray(c, co + 4 * ldc + 32);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 16);
-        c5_2.intoArray(c, co + 5 * ldc + 32);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c6_1.intoArray(c, co + 6 * ldc + 16);
-        c6_2.intoArray(c, co + 6 * ldc + 32);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c7_1.intoArray(c, co + 7 * ldc + 16);
-        c7_2.intoArray(c, co + 7 * ldc + 32);
-    }
-
-    /** 6×16 micro-kernel, 2 × 256-bit vectors per row, 12 accumulators. */
-    static void k6x16_256(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1;
-        if (load) {
-            c0_0 = FloatVector.fromArray(S256, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S256, c, co + 0 * ldc + 8);
-            c1_0 = FloatVector.fromArray(S256, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S256, c, co + 1 * ldc + 8);
-            c2_0 = FloatVector.fromArray(S256, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
-            c3_0 = FloatVector.fromArray(S256, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
-            c4_0 = FloatVector.fromArray(S256, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
-            c5_0 = FloatVector.fromArray(S256, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
+            c00 = FloatVector.fromArray(S256, c, co + 0 * ldc); c01 = FloatVector.fromArray(S256, c, co + 0 * ldc + 8);
+            c10 = FloatVector.fromArray(S256, c, co + 1 * ldc); c11 = FloatVector.fromArray(S256, c, co + 1 * ldc + 8);
+            c20 = FloatVector.fromArray(S256, c, co + 2 * ldc); c21 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
+            c30 = FloatVector.fromArray(S256, c, co + 3 * ldc); c31 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
+            c40 = FloatVector.fromArray(S256, c, co + 4 * ldc); c41 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
+            c50 = FloatVector.fromArray(S256, c, co + 5 * ldc); c51 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
         } else {
             FloatVector z = FloatVector.zero(S256);
-            c0_0 = z; c0_1 = z; c1_0 = z; c1_1 = z; c2_0 = z; c2_1 = z; c3_0 = z; c3_1 = z; c4_0 = z; c4_1 = z; c5_0 = z; c5_1 = z;
+            c00 = z; c01 = z;
+            c10 = z; c11 = z;
+            c20 = z; c21 = z;
+            c30 = z; c31 = z;
+            c40 = z; c41 = z;
+            c50 = z; c51 = z;
         }
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * 6, bi = bo + p * 16;
-            FloatVector b0 = FloatVector.fromArray(S256, bp, bi + 0);
+            FloatVector b0 = FloatVector.fromArray(S256, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S256, bp, bi + 8);
             FloatVector a0 = FloatVector.broadcast(S256, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1);
+            c00 = b0.fma(a0, c00); c01 = b1.fma(a0, c01);
             FloatVector a1 = FloatVector.broadcast(S256, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1);
+            c10 = b0.fma(a1, c10); c11 = b1.fma(a1, c11);
             FloatVector a2 = FloatVector.broadcast(S256, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1);
+            c20 = b0.fma(a2, c20); c21 = b1.fma(a2, c21);
             FloatVector a3 = FloatVector.broadcast(S256, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1);
+            c30 = b0.fma(a3, c30); c31 = b1.fma(a3, c31);
             FloatVector a4 = FloatVector.broadcast(S256, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1);
+            c40 = b0.fma(a4, c40); c41 = b1.fma(a4, c41);
             FloatVector a5 = FloatVector.broadcast(S256, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1);
+            c50 = b0.fma(a5, c50); c51 = b1.fma(a5, c51);
         }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 8);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 8);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 8);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 8);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 8);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 8);
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + 8);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + 8);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + 8);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + 8);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + 8);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + 8);
     }
 
-    /** 12×16 micro-kernel, 2 × 256-bit vectors per row, 24 accumulators. */
-    static void k12x16_256(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1, c8_0, c8_1, c9_0, c9_1, c10_0, c10_1, c11_0, c11_1;
+    /** 6×32 micro-kernel: 2 512-bit vectors per row, 12 accumulators, A broadcast, FMA. */
+    static void k6x32(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        FloatVector c40, c41, c50, c51;
         if (load) {
-            c0_0 = FloatVector.fromArray(S256, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S256, c, co + 0 * ldc + 8);
-            c1_0 = FloatVector.fromArray(S256, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S256, c, co + 1 * ldc + 8);
-            c2_0 = FloatVector.fromArray(S256, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
-            c3_0 = FloatVector.fromArray(S256, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
-            c4_0 = FloatVector.fromArray(S256, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
-            c5_0 = FloatVector.fromArray(S256, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
-            c6_0 = FloatVector.fromArray(S256, c, co + 6 * ldc + 0);
-            c6_1 = FloatVector.fromArray(S256, c, co + 6 * ldc + 8);
-            c7_0 = FloatVector.fromArray(S256, c, co + 7 * ldc + 0);
-            c7_1 = FloatVector.fromArray(S256, c, co + 7 * ldc + 8);
-            c8_0 = FloatVector.fromArray(S256, c, co + 8 * ldc + 0);
-            c8_1 = FloatVector.fromArray(S256, c, co + 8 * ldc + 8);
-            c9_0 = FloatVector.fromArray(S256, c, co + 9 * ldc + 0);
-            c9_1 = FloatVector.fromArray(S256, c, co + 9 * ldc + 8);
-            c10_0 = FloatVector.fromArray(S256, c, co + 10 * ldc + 0);
-            c10_1 = FloatVector.fromArray(S256, c, co + 10 * ldc + 8);
-            c11_0 = FloatVector.fromArray(S256, c, co + 11 * ldc + 0);
-            c11_1 = FloatVector.fromArray(S256, c, co + 11 * ldc + 8);
-        } else {
-            FloatVector z = FloatVector.zero(S256);
-            c0_0 = z; c0_1 = z; c1_0 = z; c1_1 = z; c2_0 = z; c2_1 = z; c3_0 = z; c3_1 = z; c4_0 = z; c4_1 = z; c5_0 = z; c5_1 = z; c6_0 = z; c6_1 = z; c7_0 = z; c7_1 = z; c8_0 = z; c8_1 = z; c9_0 = z; c9_1 = z; c10_0 = z; c10_1 = z; c11_0 = z; c11_1 = z;
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 12, bi = bo + p * 16;
-            FloatVector b0 = FloatVector.fromArray(S256, bp, bi + 0);
-            FloatVector b1 = FloatVector.fromArray(S256, bp, bi + 8);
-            FloatVector a0 = FloatVector.broadcast(S256, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1);
-            FloatVector a1 = FloatVector.broadcast(S256, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1);
-            FloatVector a2 = FloatVector.broadcast(S256, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1);
-            FloatVector a3 = FloatVector.broadcast(S256, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1);
-            FloatVector a4 = FloatVector.broadcast(S256, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1);
-            FloatVector a5 = FloatVector.broadcast(S256, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1);
-            FloatVector a6 = FloatVector.broadcast(S256, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0); c6_1 = b1.fma(a6, c6_1);
-            FloatVector a7 = FloatVector.broadcast(S256, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0); c7_1 = b1.fma(a7, c7_1);
-            FloatVector a8 = FloatVector.broadcast(S256, ap[ai + 8]);
-            c8_0 = b0.fma(a8, c8_0); c8_1 = b1.fma(a8, c8_1);
-            FloatVector a9 = FloatVector.broadcast(S256, ap[ai + 9]);
-            c9_0 = b0.fma(a9, c9_0); c9_1 = b1.fma(a9, c9_1);
-            FloatVector a10 = FloatVector.broadcast(S256, ap[ai + 10]);
-            c10_0 = b0.fma(a10, c10_0); c10_1 = b1.fma(a10, c10_1);
-            FloatVector a11 = FloatVector.broadcast(S256, ap[ai + 11]);
-            c11_0 = b0.fma(a11, c11_0); c11_1 = b1.fma(a11, c11_1);
-        }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 8);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 8);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 8);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 8);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 8);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 8);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c6_1.intoArray(c, co + 6 * ldc + 8);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c7_1.intoArray(c, co + 7 * ldc + 8);
-        c8_0.intoArray(c, co + 8 * ldc + 0);
-        c8_1.intoArray(c, co + 8 * ldc + 8);
-        c9_0.intoArray(c, co + 9 * ldc + 0);
-        c9_1.intoArray(c, co + 9 * ldc + 8);
-        c10_0.intoArray(c, co + 10 * ldc + 0);
-        c10_1.intoArray(c, co + 10 * ldc + 8);
-        c11_0.intoArray(c, co + 11 * ldc + 0);
-        c11_1.intoArray(c, co + 11 * ldc + 8);
-    }
-
-    /** 8×24 micro-kernel, 3 × 256-bit vectors per row, 24 accumulators. */
-    static void k8x24_256(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c0_2, c1_0, c1_1, c1_2, c2_0, c2_1, c2_2, c3_0, c3_1, c3_2, c4_0, c4_1, c4_2, c5_0, c5_1, c5_2, c6_0, c6_1, c6_2, c7_0, c7_1, c7_2;
-        if (load) {
-            c0_0 = FloatVector.fromArray(S256, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S256, c, co + 0 * ldc + 8);
-            c0_2 = FloatVector.fromArray(S256, c, co + 0 * ldc + 16);
-            c1_0 = FloatVector.fromArray(S256, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S256, c, co + 1 * ldc + 8);
-            c1_2 = FloatVector.fromArray(S256, c, co + 1 * ldc + 16);
-            c2_0 = FloatVector.fromArray(S256, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
-            c2_2 = FloatVector.fromArray(S256, c, co + 2 * ldc + 16);
-            c3_0 = FloatVector.fromArray(S256, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
-            c3_2 = FloatVector.fromArray(S256, c, co + 3 * ldc + 16);
-            c4_0 = FloatVector.fromArray(S256, c, co + 4 * ldc + 0);
-            c4_1 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
-            c4_2 = FloatVector.fromArray(S256, c, co + 4 * ldc + 16);
-            c5_0 = FloatVector.fromArray(S256, c, co + 5 * ldc + 0);
-            c5_1 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
-            c5_2 = FloatVector.fromArray(S256, c, co + 5 * ldc + 16);
-            c6_0 = FloatVector.fromArray(S256, c, co + 6 * ldc + 0);
-            c6_1 = FloatVector.fromArray(S256, c, co + 6 * ldc + 8);
-            c6_2 = FloatVector.fromArray(S256, c, co + 6 * ldc + 16);
-            c7_0 = FloatVector.fromArray(S256, c, co + 7 * ldc + 0);
-            c7_1 = FloatVector.fromArray(S256, c, co + 7 * ldc + 8);
-            c7_2 = FloatVector.fromArray(S256, c, co + 7 * ldc + 16);
-        } else {
-            FloatVector z = FloatVector.zero(S256);
-            c0_0 = z; c0_1 = z; c0_2 = z; c1_0 = z; c1_1 = z; c1_2 = z; c2_0 = z; c2_1 = z; c2_2 = z; c3_0 = z; c3_1 = z; c3_2 = z; c4_0 = z; c4_1 = z; c4_2 = z; c5_0 = z; c5_1 = z; c5_2 = z; c6_0 = z; c6_1 = z; c6_2 = z; c7_0 = z; c7_1 = z; c7_2 = z;
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8, bi = bo + p * 24;
-            FloatVector b0 = FloatVector.fromArray(S256, bp, bi + 0);
-            FloatVector b1 = FloatVector.fromArray(S256, bp, bi + 8);
-            FloatVector b2 = FloatVector.fromArray(S256, bp, bi + 16);
-            FloatVector a0 = FloatVector.broadcast(S256, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1); c0_2 = b2.fma(a0, c0_2);
-            FloatVector a1 = FloatVector.broadcast(S256, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1); c1_2 = b2.fma(a1, c1_2);
-            FloatVector a2 = FloatVector.broadcast(S256, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1); c2_2 = b2.fma(a2, c2_2);
-            FloatVector a3 = FloatVector.broadcast(S256, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1); c3_2 = b2.fma(a3, c3_2);
-            FloatVector a4 = FloatVector.broadcast(S256, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0); c4_1 = b1.fma(a4, c4_1); c4_2 = b2.fma(a4, c4_2);
-            FloatVector a5 = FloatVector.broadcast(S256, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0); c5_1 = b1.fma(a5, c5_1); c5_2 = b2.fma(a5, c5_2);
-            FloatVector a6 = FloatVector.broadcast(S256, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0); c6_1 = b1.fma(a6, c6_1); c6_2 = b2.fma(a6, c6_2);
-            FloatVector a7 = FloatVector.broadcast(S256, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0); c7_1 = b1.fma(a7, c7_1); c7_2 = b2.fma(a7, c7_2);
-        }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 8);
-        c0_2.intoArray(c, co + 0 * ldc + 16);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 8);
-        c1_2.intoArray(c, co + 1 * ldc + 16);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 8);
-        c2_2.intoArray(c, co + 2 * ldc + 16);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 8);
-        c3_2.intoArray(c, co + 3 * ldc + 16);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c4_1.intoArray(c, co + 4 * ldc + 8);
-        c4_2.intoArray(c, co + 4 * ldc + 16);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c5_1.intoArray(c, co + 5 * ldc + 8);
-        c5_2.intoArray(c, co + 5 * ldc + 16);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c6_1.intoArray(c, co + 6 * ldc + 8);
-        c6_2.intoArray(c, co + 6 * ldc + 16);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c7_1.intoArray(c, co + 7 * ldc + 8);
-        c7_2.intoArray(c, co + 7 * ldc + 16);
-    }
-
-    /** 4×64 micro-kernel, 4 × 512-bit vectors per row, 16 accumulators. */
-    static void k4x64_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c0_1, c0_2, c0_3, c1_0, c1_1, c1_2, c1_3, c2_0, c2_1, c2_2, c2_3, c3_0, c3_1, c3_2, c3_3;
-        if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c0_1 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
-            c0_2 = FloatVector.fromArray(S512, c, co + 0 * ldc + 32);
-            c0_3 = FloatVector.fromArray(S512, c, co + 0 * ldc + 48);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c1_1 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
-            c1_2 = FloatVector.fromArray(S512, c, co + 1 * ldc + 32);
-            c1_3 = FloatVector.fromArray(S512, c, co + 1 * ldc + 48);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c2_1 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-            c2_2 = FloatVector.fromArray(S512, c, co + 2 * ldc + 32);
-            c2_3 = FloatVector.fromArray(S512, c, co + 2 * ldc + 48);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c3_1 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-            c3_2 = FloatVector.fromArray(S512, c, co + 3 * ldc + 32);
-            c3_3 = FloatVector.fromArray(S512, c, co + 3 * ldc + 48);
+            c00 = FloatVector.fromArray(S512, c, co + 0 * ldc); c01 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
+            c10 = FloatVector.fromArray(S512, c, co + 1 * ldc); c11 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
+            c20 = FloatVector.fromArray(S512, c, co + 2 * ldc); c21 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S512, c, co + 3 * ldc); c31 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
+            c40 = FloatVector.fromArray(S512, c, co + 4 * ldc); c41 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
+            c50 = FloatVector.fromArray(S512, c, co + 5 * ldc); c51 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
         } else {
             FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c0_1 = z; c0_2 = z; c0_3 = z; c1_0 = z; c1_1 = z; c1_2 = z; c1_3 = z; c2_0 = z; c2_1 = z; c2_2 = z; c2_3 = z; c3_0 = z; c3_1 = z; c3_2 = z; c3_3 = z;
+            c00 = z; c01 = z;
+            c10 = z; c11 = z;
+            c20 = z; c21 = z;
+            c30 = z; c31 = z;
+            c40 = z; c41 = z;
+            c50 = z; c51 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 4, bi = bo + p * 64;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
+            int ai = ao + p * 6, bi = bo + p * 32;
+            FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
-            FloatVector b2 = FloatVector.fromArray(S512, bp, bi + 32);
-            FloatVector b3 = FloatVector.fromArray(S512, bp, bi + 48);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0); c0_1 = b1.fma(a0, c0_1); c0_2 = b2.fma(a0, c0_2); c0_3 = b3.fma(a0, c0_3);
+            c00 = b0.fma(a0, c00); c01 = b1.fma(a0, c01);
             FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0); c1_1 = b1.fma(a1, c1_1); c1_2 = b2.fma(a1, c1_2); c1_3 = b3.fma(a1, c1_3);
+            c10 = b0.fma(a1, c10); c11 = b1.fma(a1, c11);
             FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0); c2_1 = b1.fma(a2, c2_1); c2_2 = b2.fma(a2, c2_2); c2_3 = b3.fma(a2, c2_3);
+            c20 = b0.fma(a2, c20); c21 = b1.fma(a2, c21);
             FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0); c3_1 = b1.fma(a3, c3_1); c3_2 = b2.fma(a3, c3_2); c3_3 = b3.fma(a3, c3_3);
+            c30 = b0.fma(a3, c30); c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
+            c40 = b0.fma(a4, c40); c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
+            c50 = b0.fma(a5, c50); c51 = b1.fma(a5, c51);
         }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c0_1.intoArray(c, co + 0 * ldc + 16);
-        c0_2.intoArray(c, co + 0 * ldc + 32);
-        c0_3.intoArray(c, co + 0 * ldc + 48);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c1_1.intoArray(c, co + 1 * ldc + 16);
-        c1_2.intoArray(c, co + 1 * ldc + 32);
-        c1_3.intoArray(c, co + 1 * ldc + 48);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c2_1.intoArray(c, co + 2 * ldc + 16);
-        c2_2.intoArray(c, co + 2 * ldc + 32);
-        c2_3.intoArray(c, co + 2 * ldc + 48);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c3_1.intoArray(c, co + 3 * ldc + 16);
-        c3_2.intoArray(c, co + 3 * ldc + 32);
-        c3_3.intoArray(c, co + 3 * ldc + 48);
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + 16);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + 16);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + 16);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + 16);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + 16);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + 16);
     }
 
-    /** 16×16 micro-kernel, 1 × 512-bit vectors per row, 16 accumulators. */
-    static void k16x16_512(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
-        FloatVector c0_0, c1_0, c2_0, c3_0, c4_0, c5_0, c6_0, c7_0, c8_0, c9_0, c10_0, c11_0, c12_0, c13_0, c14_0, c15_0;
+    /** 12×32 micro-kernel: 2 512-bit vectors per row, 24 accumulators, A broadcast, FMA. */
+    static void k12x32(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
+        FloatVector c80, c81, c90, c91, c100, c101, c110, c111;
         if (load) {
-            c0_0 = FloatVector.fromArray(S512, c, co + 0 * ldc + 0);
-            c1_0 = FloatVector.fromArray(S512, c, co + 1 * ldc + 0);
-            c2_0 = FloatVector.fromArray(S512, c, co + 2 * ldc + 0);
-            c3_0 = FloatVector.fromArray(S512, c, co + 3 * ldc + 0);
-            c4_0 = FloatVector.fromArray(S512, c, co + 4 * ldc + 0);
-            c5_0 = FloatVector.fromArray(S512, c, co + 5 * ldc + 0);
-            c6_0 = FloatVector.fromArray(S512, c, co + 6 * ldc + 0);
-            c7_0 = FloatVector.fromArray(S512, c, co + 7 * ldc + 0);
-            c8_0 = FloatVector.fromArray(S512, c, co + 8 * ldc + 0);
-            c9_0 = FloatVector.fromArray(S512, c, co + 9 * ldc + 0);
-            c10_0 = FloatVector.fromArray(S512, c, co + 10 * ldc + 0);
-            c11_0 = FloatVector.fromArray(S512, c, co + 11 * ldc + 0);
-            c12_0 = FloatVector.fromArray(S512, c, co + 12 * ldc + 0);
-            c13_0 = FloatVector.fromArray(S512, c, co + 13 * ldc + 0);
-            c14_0 = FloatVector.fromArray(S512, c, co + 14 * ldc + 0);
-            c15_0 = FloatVector.fromArray(S512, c, co + 15 * ldc + 0);
+            c00 = FloatVector.fromArray(S512, c, co + 0 * ldc); c01 = FloatVector.fromArray(S512, c, co + 0 * ldc + 16);
+            c10 = FloatVector.fromArray(S512, c, co + 1 * ldc); c11 = FloatVector.fromArray(S512, c, co + 1 * ldc + 16);
+            c20 = FloatVector.fromArray(S512, c, co + 2 * ldc); c21 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
+            c30 = FloatVector.fromArray(S512, c, co + 3 * ldc); c31 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
+            c40 = FloatVector.fromArray(S512, c, co + 4 * ldc); c41 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
+            c50 = FloatVector.fromArray(S512, c, co + 5 * ldc); c51 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
+            c60 = FloatVector.fromArray(S512, c, co + 6 * ldc); c61 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
+            c70 = FloatVector.fromArray(S512, c, co + 7 * ldc); c71 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
+            c80 = FloatVector.fromArray(S512, c, co + 8 * ldc); c81 = FloatVector.fromArray(S512, c, co + 8 * ldc + 16);
+            c90 = FloatVector.fromArray(S512, c, co + 9 * ldc); c91 = FloatVector.fromArray(S512, c, co + 9 * ldc + 16);
+            c100 = FloatVector.fromArray(S512, c, co + 10 * ldc); c101 = FloatVector.fromArray(S512, c, co + 10 * ldc + 16);
+            c110 = FloatVector.fromArray(S512, c, co + 11 * ldc); c111 = FloatVector.fromArray(S512, c, co + 11 * ldc + 16);
         } else {
             FloatVector z = FloatVector.zero(S512);
-            c0_0 = z; c1_0 = z; c2_0 = z; c3_0 = z; c4_0 = z; c5_0 = z; c6_0 = z; c7_0 = z; c8_0 = z; c9_0 = z; c10_0 = z; c11_0 = z; c12_0 = z; c13_0 = z; c14_0 = z; c15_0 = z;
+            c00 = z; c01 = z;
+            c10 = z; c11 = z;
+            c20 = z; c21 = z;
+            c30 = z; c31 = z;
+            c40 = z; c41 = z;
+            c50 = z; c51 = z;
+            c60 = z; c61 = z;
+            c70 = z; c71 = z;
+            c80 = z; c81 = z;
+            c90 = z; c91 = z;
+            c100 = z; c101 = z;
+            c110 = z; c111 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 16, bi = bo + p * 16;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi + 0);
+            int ai = ao + p * 12, bi = bo + p * 32;
+            FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
-            c0_0 = b0.fma(a0, c0_0);
+            c00 = b0.fma(a0, c00); c01 = b1.fma(a0, c01);
             FloatVector a1 = FloatVector.broadcast(S512, ap[ai + 1]);
-            c1_0 = b0.fma(a1, c1_0);
+            c10 = b0.fma(a1, c10); c11 = b1.fma(a1, c11);
             FloatVector a2 = FloatVector.broadcast(S512, ap[ai + 2]);
-            c2_0 = b0.fma(a2, c2_0);
+            c20 = b0.fma(a2, c20); c21 = b1.fma(a2, c21);
             FloatVector a3 = FloatVector.broadcast(S512, ap[ai + 3]);
-            c3_0 = b0.fma(a3, c3_0);
+            c30 = b0.fma(a3, c30); c31 = b1.fma(a3, c31);
             FloatVector a4 = FloatVector.broadcast(S512, ap[ai + 4]);
-            c4_0 = b0.fma(a4, c4_0);
+            c40 = b0.fma(a4, c40); c41 = b1.fma(a4, c41);
             FloatVector a5 = FloatVector.broadcast(S512, ap[ai + 5]);
-            c5_0 = b0.fma(a5, c5_0);
+            c50 = b0.fma(a5, c50); c51 = b1.fma(a5, c51);
             FloatVector a6 = FloatVector.broadcast(S512, ap[ai + 6]);
-            c6_0 = b0.fma(a6, c6_0);
+            c60 = b0.fma(a6, c60); c61 = b1.fma(a6, c61);
             FloatVector a7 = FloatVector.broadcast(S512, ap[ai + 7]);
-            c7_0 = b0.fma(a7, c7_0);
+            c70 = b0.fma(a7, c70); c71 = b1.fma(a7, c71);
             FloatVector a8 = FloatVector.broadcast(S512, ap[ai + 8]);
-            c8_0 = b0.fma(a8, c8_0);
+            c80 = b0.fma(a8, c80); c81 = b1.fma(a8, c81);
             FloatVector a9 = FloatVector.broadcast(S512, ap[ai + 9]);
-            c9_0 = b0.fma(a9, c9_0);
+            c90 = b0.fma(a9, c90); c91 = b1.fma(a9, c91);
             FloatVector a10 = FloatVector.broadcast(S512, ap[ai + 10]);
-            c10_0 = b0.fma(a10, c10_0);
+            c100 = b0.fma(a10, c100); c101 = b1.fma(a10, c101);
             FloatVector a11 = FloatVector.broadcast(S512, ap[ai + 11]);
-            c11_0 = b0.fma(a11, c11_0);
-            FloatVector a12 = FloatVector.broadcast(S512, ap[ai + 12]);
-            c12_0 = b0.fma(a12, c12_0);
-            FloatVector a13 = FloatVector.broadcast(S512, ap[ai + 13]);
-            c13_0 = b0.fma(a13, c13_0);
-            FloatVector a14 = FloatVector.broadcast(S512, ap[ai + 14]);
-            c14_0 = b0.fma(a14, c14_0);
-            FloatVector a15 = FloatVector.broadcast(S512, ap[ai + 15]);
-            c15_0 = b0.fma(a15, c15_0);
+            c110 = b0.fma(a11, c110); c111 = b1.fma(a11, c111);
         }
-        c0_0.intoArray(c, co + 0 * ldc + 0);
-        c1_0.intoArray(c, co + 1 * ldc + 0);
-        c2_0.intoArray(c, co + 2 * ldc + 0);
-        c3_0.intoArray(c, co + 3 * ldc + 0);
-        c4_0.intoArray(c, co + 4 * ldc + 0);
-        c5_0.intoArray(c, co + 5 * ldc + 0);
-        c6_0.intoArray(c, co + 6 * ldc + 0);
-        c7_0.intoArray(c, co + 7 * ldc + 0);
-        c8_0.intoArray(c, co + 8 * ldc + 0);
-        c9_0.intoArray(c, co + 9 * ldc + 0);
-        c10_0.intoArray(c, co + 10 * ldc + 0);
-        c11_0.intoArray(c, co + 11 * ldc + 0);
-        c12_0.intoArray(c, co + 12 * ldc + 0);
-        c13_0.intoArray(c, co + 13 * ldc + 0);
-        c14_0.intoArray(c, co + 14 * ldc + 0);
-        c15_0.intoArray(c, co + 15 * ldc + 0);
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + 16);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + 16);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + 16);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + 16);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + 16);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + 16);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + 16);
+        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + 16);
+        c80.intoArray(c, co + 8 * ldc); c81.intoArray(c, co + 8 * ldc + 16);
+        c90.intoArray(c, co + 9 * ldc); c91.intoArray(c, co + 9 * ldc + 16);
+        c100.intoArray(c, co + 10 * ldc); c101.intoArray(c, co + 10 * ldc + 16);
+        c110.intoArray(c, co + 11 * ldc); c111.intoArray(c, co + 11 * ldc + 16);
     }
+
 }
