@@ -6,6 +6,7 @@ import dev.kiln.dsl.Kiln;
 import dev.kiln.dsl.Tensor;
 import dev.kiln.dsl.nn.MSELoss;
 import dev.kiln.dsl.nn.Parameter;
+import dev.kiln.dsl.optim.SGD;
 import dev.kiln.examples.models.LeNet;
 
 import java.util.List;
@@ -57,5 +58,15 @@ public final class LeNetExample implements Example {
         });
         Tensor after = new MSELoss().invoke(net.invoke(input), target);
         System.out.printf("loss before the update %.6f, after %.6f%n", loss.item(), after.item());
+
+        System.out.println("\n== With an optimizer (torch.optim.SGD)");
+        SGD optimizer = new SGD(net.parameters(), 0.01);
+        for (int i = 0; i < 3; i++) {
+            optimizer.zeroGrad();                                     // zero the gradient buffers
+            Tensor l = new MSELoss().invoke(net.invoke(input), target);
+            l.backward();
+            optimizer.step();                                         // does the update
+            System.out.printf("step %d loss %.6f%n", i, l.item());
+        }
     }
 }

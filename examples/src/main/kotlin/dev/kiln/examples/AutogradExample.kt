@@ -1,8 +1,12 @@
 package dev.kiln.examples
 
+import dev.kiln.dsl.F
 import dev.kiln.dsl.Kiln.rand
-import dev.kiln.dsl.Kiln.randn
 import dev.kiln.dsl.Kiln.tensor
+import dev.kiln.dsl.nn.Linear
+import dev.kiln.dsl.nn.ReLU
+import dev.kiln.dsl.nn.Sequential
+import dev.kiln.dsl.optim.SGD
 import dev.kiln.dsl.times
 
 /**
@@ -12,7 +16,7 @@ import dev.kiln.dsl.times
 class AutogradExample : Example {
     override fun name() = "autograd"
 
-    override fun description() = "seed 001: autograd on Q = 3a^3 - b^2, requires_grad propagation, freezing"
+    override fun description() = "seed 001: autograd on Q = 3a^3 - b^2, requires_grad propagation, freezing and fine-tuning"
 
     override fun run(args: Array<String>) {
         println("== Differentiation in autograd")
@@ -46,14 +50,19 @@ class AutogradExample : Example {
         println("Does `b` require gradients?: ${(x + z).requiresGrad()}")
 
         println()
-        println("== Frozen parameters")
-        // a tiny two-layer model: freeze the first layer, train only the second
-        val w1 = randn(4, 8)                       // frozen: requires_grad stays false
-        val w2 = randn(8, 2).requiresGrad_(true)   // the new "classifier"
-        val input = randn(3, 4)
-        val out = (input.mm(w1).relu().mm(w2)).sum()
-        out.backward()
-        println("w1 (frozen) requires_grad = ${w1.requiresGrad()}, w1.grad = ${w1.grad()}")
-        println("w2 (trained) grad shape = ${w2.grad().shape()}")
+        println("== Frozen parameters: fine-tuning only a new classifier")
+        // the tutorial freezes a pretrained resnet18 and replaces its fc layer; the same steps on a small model:
+        val model = Sequential(Linear(16, 32), ReLU(), Linear(32, 1000))
+        for (p in model.parameters()) p.requiresGrad = false          // freeze every parameter
+        model.addModule("2", Linear(32, 10))                          // a new, unfrozen classifier replaces the last layer
+        val optimizer = SGD((model[2] as Linear).parameters(), 1e-2, 0.9)   // optimize only the classifier
+        val images = rand(4, 16)
+        val labels = tensor(1L, 0L, 9L, 3L)
+        optimizer.zeroGrad()
+        F.crossEntropy(model(images), labels).backward()
+        optimizer.step()
+        for ((name, p) in model.namedParameters()) {
+            println("$name requires_grad=${p.requiresGrad} grad=${if (p.grad == null) "None" else p.grad.shape.toString()}")
+        }
     }
 }

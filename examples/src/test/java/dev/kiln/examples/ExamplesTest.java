@@ -47,7 +47,8 @@ class ExamplesTest {
         assertContains(text, "-2*b == b.grad: tensor([True, True])");
         assertContains(text, "Does `a` require gradients?: false");
         assertContains(text, "Does `b` require gradients?: true");
-        assertContains(text, "w1 (frozen) requires_grad = false, w1.grad = null");
+        assertContains(text, "0.weight requires_grad=false grad=None");
+        assertContains(text, "2.weight requires_grad=true grad=torch.Size([10, 32])");
     }
 
     @Test
@@ -67,6 +68,7 @@ class ExamplesTest {
         assertContains(text, "grad_fn=<MseLossBackward0>)");
         assertContains(text, "conv1.bias.grad before backward\nNone\nconv1.bias.grad after backward\ntensor([");
         assertTrue(text.matches("(?s).*loss before the update ([0-9.]+), after ([0-9.]+).*"), text);
+        assertContains(text, "== With an optimizer (torch.optim.SGD)\nstep 0 loss");
     }
 
     @Test
