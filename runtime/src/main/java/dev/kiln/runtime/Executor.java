@@ -8,7 +8,6 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.backend.Backend;
 import dev.kiln.ir.backend.HostBuffer;
 import dev.kiln.ir.backend.Program;
-import dev.kiln.ir.kernel.Kernels;
 import dev.kiln.ir.kernel.Scheduler;
 
 import java.util.ArrayList;
@@ -166,8 +165,4 @@ public final class Executor {
         return List.of(v.toLowerCase().split("\\s*,\\s*")).stream().anyMatch(t -> t.equals(topic) || t.equals("all"));
     }
 
-    /** The scheduled kernels of a graph as text (for {@code kiln graph}). */
-    public static String kernelText(List<Node> outputs, java.util.function.Predicate<Node> known) {
-        return Kernels.format(Scheduler.schedule(outputs, known).graph());
-    }
 }

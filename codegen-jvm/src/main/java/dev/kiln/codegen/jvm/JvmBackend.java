@@ -4,7 +4,6 @@ import dev.kiln.ir.backend.Backend;
 import dev.kiln.ir.backend.Program;
 import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
-import dev.kiln.ir.kernel.Kernels;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +47,4 @@ public final class JvmBackend implements Backend {
 
     /** Whether contractions use the Vector API (the JVM was started with --add-modules jdk.incubator.vector). */
     public static boolean vectorized() { return dev.kiln.codegen.jvm.gemm.Gemm.vectorized(); }
-
-    /** For debugging: the kernel IR of a graph, as the backend sees it. */
-    static String describe(KernelGraph graph) { return Kernels.format(graph); }
 }

@@ -10,9 +10,7 @@ import dev.kiln.runtime.Safetensors;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -107,7 +105,4 @@ public final class LoadedStep {
     }
 
     public long stepsDone() { return stepsDone; }
-
-    /** The names of the state entries, in binding order. */
-    public List<String> stateNames() { return new ArrayList<>(state().keySet()); }
 }
