@@ -88,15 +88,23 @@ abstract class BlockedGemm implements Gemm {
         }
         checkRange("A", a, aOffset, m, aRowStride, k, aColStride);
         checkRange("B", b, bOffset, k, bRowStride, n, bColStride);
-        final Operands o = new Operands(k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
-                c, cOffset, ldc, accumulate);
+        if ((long) m * n * k <= SMALL_WORK && small() != this) {
+            // tiny: packing does not pay off, and the scalar code needs no JIT warm-up to run
+            // allocation-free (same fma chains, so the same bits)
+            small().sgemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                    c, cOffset, ldc, accumulate, Parallelism.SINGLE);
+            return;
+        }
 
         final int t = par.threads();
         final int mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr;
         if (t <= 1 || (long) m * n * k < 64L * 64 * 64 || (mTiles == 1 && nTiles == 1)) {
-            serial(0, m, 0, n, o);
+            serial(0, m, 0, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                    c, cOffset, ldc, accumulate);
             return;
         }
+        final Operands o = new Operands(k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                c, cOffset, ldc, accumulate);
         // Per-thread work with each split, ∝ (largest share of tiles) × tile size × other dimension.
         int tn = Math.min(t, nTiles), tm = Math.min(t, mTiles);
         long nWork = (long) ((nTiles + tn - 1) / tn) * nr * m;
@@ -106,12 +114,21 @@ abstract class BlockedGemm implements Gemm {
         } else {
             Parallel.forEach(par, tm, chunk -> {
                 int t0 = share(mTiles, chunk, tm), t1 = share(mTiles, chunk + 1, tm);
-                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, o);
+                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, o.k(), o.a(), o.aOff(), o.ars(), o.acs(),
+                        o.b(), o.bOff(), o.brs(), o.bcs(), o.c(), o.cOff(), o.ldc(), o.accumulate());
             });
         }
     }
 
-    /** The call's operands (one small object per call; the hot loops read locals). */
+    /** Problems with at most this many multiply-adds go to {@link #small()}. */
+    static final long SMALL_WORK = 2048;
+
+    /** The implementation for tiny problems (this one by default). */
+    BlockedGemm small() {
+        return this;
+    }
+
+    /** A multithreaded call's operands (one small object per call; the hot loops read locals). */
     record Operands(int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                     float[] c, int cOff, int ldc, boolean accumulate) {}
 
@@ -136,9 +153,11 @@ abstract class BlockedGemm implements Gemm {
         return Math.min(kcBlock, roundUp((k + blocks - 1) / blocks, 8));
     }
 
-    /** C[i0..i1)[j0..j1) on the current thread. */
-    private void serial(int i0, int i1, int j0, int j1, Operands o) {
-        final int k = o.k(), kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
+    /** C[i0..i1)[j0..j1) on the current thread (allocates nothing once the buffers have grown). */
+    private void serial(int i0, int i1, int j0, int j1, int k,
+                        float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                        float[] c, int cOff, int ldc, boolean accumulate) {
+        final int kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
         Workspace ws = workspace(Math.min(mcBlock, roundUp(i1 - i0, mr)) * kcMax,
                 Math.min(ncBlock, roundUp(j1 - j0, nr)) * kcMax);
         final float[] ap = ws.ap, bp = ws.bp;
@@ -146,11 +165,11 @@ abstract class BlockedGemm implements Gemm {
             int mc = Math.min(mcBlock, i1 - ic);
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
-                packA(o.a(), o.aOff() + ic * o.ars() + pc * o.acs(), o.ars(), o.acs(), mc, kc, ap, 0);
+                packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, ap, 0);
                 for (int jc = j0; jc < j1; jc += ncBlock) {
                     int nc = Math.min(ncBlock, j1 - jc);
-                    packB(o.b(), o.bOff() + pc * o.brs() + jc * o.bcs(), o.brs(), o.bcs(), kc, nc, bp, 0);
-                    macro(mc, nc, kc, ap, bp, o.c(), o.cOff() + ic * o.ldc() + jc, o.ldc(), o.accumulate() || pc > 0, ws.tile);
+                    packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp, 0);
+                    macro(mc, nc, kc, ap, bp, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
                 }
             }
         }

@@ -49,17 +49,29 @@ final class VectorGemm extends BlockedGemm {
     }
 
     final int kernelId;
+    private final boolean scalarWhenTiny;
 
     /** A given kernel and blocking (mc, nc rounded down to multiples of the micro-tile). */
     VectorGemm(int kernel, int mc, int kc, int nc) {
+        this(kernel, mc, kc, nc, true);
+    }
+
+    /** {@code scalarWhenTiny}: problems of at most {@link #SMALL_WORK} multiply-adds go to the scalar code. */
+    VectorGemm(int kernel, int mc, int kc, int nc, boolean scalarWhenTiny) {
         super(mrOf(kernel), nrOf(kernel), Math.max(1, mc / mrOf(kernel)) * mrOf(kernel), kc,
                 Math.max(1, nc / nrOf(kernel)) * nrOf(kernel));
         this.kernelId = kernel;
+        this.scalarWhenTiny = scalarWhenTiny;
     }
 
     @Override
     public String name() {
         return "vector-" + nameOf(kernelId) + " (mc=" + mcBlock + " kc=" + kcBlock + " nc=" + ncBlock + ")";
+    }
+
+    @Override
+    BlockedGemm small() {
+        return scalarWhenTiny ? ScalarGemm.INSTANCE : this;
     }
 
     @Override

@@ -113,8 +113,8 @@ class GemmTest {
         impls.add(Gemm.scalar());
         for (int kernel = 0; kernel < VectorGemm.KERNELS; kernel++) {
             impls.add(new VectorGemm(kernel, VectorGemm.DEFAULT_MC, VectorGemm.DEFAULT_KC, VectorGemm.DEFAULT_NC));
-            impls.add(new VectorGemm(kernel, 1, 5, 1)); // mc = MR, kc = 5, nc = NR
-            impls.add(new VectorGemm(kernel, 24, 16, 64));
+            impls.add(new VectorGemm(kernel, 1, 5, 1, false)); // mc = MR, kc = 5, nc = NR; vector code even when tiny
+            impls.add(new VectorGemm(kernel, 24, 16, 64, false));
         }
         return impls;
     }
