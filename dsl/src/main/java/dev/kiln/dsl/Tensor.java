@@ -461,11 +461,8 @@ public class Tensor {
 
     public Tensor sigmoid() { return unary(Op.UnaryFn.SIGMOID, "SigmoidBackward0"); }
 
-    /** {@code max(x, 0)}, with PyTorch's zero gradient at 0. */
-    public Tensor relu() {
-        Node x = node();
-        return derive(Ops.where(Ops.gt(x, zero()), x, zero()), "ReluBackward0", this);
-    }
+    /** {@code max(x, 0)} (NaN stays NaN), with PyTorch's zero gradient at 0. */
+    public Tensor relu() { return derive(Ops.unary(Op.UnaryFn.RELU, node()), "ReluBackward0", this); }
 
     /**
      * Limits values to [min, max]; either bound may be null. The gradient passes where min ≤ x ≤ max. A float bound
@@ -1016,7 +1013,6 @@ public class Tensor {
         return this;
     }
 
-    private Node zero() { return Ops.scalar(0, dtype()); }
 
     /** This tensor, converted to float32 if it is not floating already (for math that needs floats). */
     private Tensor floating() { return dtype().isFloating() ? this : to(DType.F32); }

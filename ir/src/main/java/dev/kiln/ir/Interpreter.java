@@ -86,6 +86,7 @@ public final class Interpreter {
             case SIGN -> Math.signum(x);
             case TANH -> Math.tanh(x);
             case SIGMOID -> 1 / (1 + Math.exp(-x));
+            case RELU -> Double.isNaN(x) ? x : Math.max(x, 0.0);
         };
     }
 

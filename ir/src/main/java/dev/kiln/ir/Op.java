@@ -35,7 +35,8 @@ public sealed interface Op {
 
     // ---- elementwise ------------------------------------------------------------------------------------------
 
-    enum UnaryFn { NEG, RECIPROCAL, EXP, LOG, SQRT, ABS, SIGN, TANH, SIGMOID }
+    /** RELU is a primitive for speed (a branch-free max, where a select would branch) and for PyTorch's relu(NaN) = NaN. */
+    enum UnaryFn { NEG, RECIPROCAL, EXP, LOG, SQRT, ABS, SIGN, TANH, SIGMOID, RELU }
 
     record Unary(UnaryFn fn) implements Op {
         @Override public String name() { return fn.name().toLowerCase(); }

@@ -22,7 +22,7 @@ final class ShapeInference {
             case Op.Unary u -> {
                 arity(op, in, 1);
                 boolean needsFloat = switch (u.fn()) {
-                    case NEG, ABS, SIGN -> false;
+                    case NEG, ABS, SIGN, RELU -> false;
                     case RECIPROCAL, EXP, LOG, SQRT, TANH, SIGMOID -> true;
                 };
                 require(!needsFloat || in.get(0).dtype().isFloating(), op, in, "needs a floating-point input");

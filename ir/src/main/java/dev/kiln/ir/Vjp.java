@@ -46,6 +46,7 @@ final class Vjp {
             case SIGN -> null;
             case TANH -> Ops.mul(g, Ops.sub(Ops.onesLike(out), Ops.mul(out, out)));
             case SIGMOID -> Ops.mul(g, Ops.mul(out, Ops.sub(Ops.onesLike(out), out)));
+            case RELU -> Ops.where(Ops.gt(x, Ops.zerosLike(x)), g, Ops.zerosLike(g));
         };
     }
 

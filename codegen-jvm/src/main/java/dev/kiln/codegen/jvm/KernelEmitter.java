@@ -352,6 +352,11 @@ final class KernelEmitter {
                     }
                 }
             }
+            case RELU -> {                         // Math.max: branch-free, and NaN stays NaN
+                expr(u.x());
+                push(0, t);
+                g.invokeStatic(MATH, new Method("max", vt, new Type[] {vt, vt}));
+            }
             case SIGMOID -> {                      // 1 / (1 + exp(-x)), in double
                 g.push(1.0);
                 g.push(1.0);

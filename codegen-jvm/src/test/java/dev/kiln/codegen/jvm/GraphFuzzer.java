@@ -364,7 +364,7 @@ final class GraphFuzzer {
     private Node unary() {
         Op.UnaryFn fn = Op.UnaryFn.values()[rnd.nextInt(Op.UnaryFn.values().length)];
         switch (fn) {
-            case NEG, ABS -> {
+            case NEG, ABS, RELU -> {                   // bounded by |x|, exact when x is
                 Node x = pick(GraphFuzzer::numeric);
                 if (x == null) return null;
                 return register(Ops.unary(fn, x), info(x));

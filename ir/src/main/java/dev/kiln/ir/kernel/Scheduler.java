@@ -150,7 +150,7 @@ public final class Scheduler {
         if (op instanceof Op.Unary u) {
             return switch (u.fn()) {
                 case EXP, LOG, TANH, SIGMOID, SQRT -> 4;
-                case NEG, RECIPROCAL, ABS, SIGN -> 1;
+                case NEG, RECIPROCAL, ABS, SIGN, RELU -> 1;
             };
         }
         if (op instanceof Op.Binary b && b.fn() == Op.BinaryFn.POW) return 4;
