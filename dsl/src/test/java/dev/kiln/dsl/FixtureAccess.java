@@ -12,6 +12,15 @@ public final class FixtureAccess {
 
     public static Tensor tensor(Safetensors.Contents c, String name) { return Fixtures.tensor(c, name); }
 
+    /** The fixture's tensors whose names start with {@code prefix}, keyed by the rest of the name (a state_dict). */
+    public static java.util.Map<String, Tensor> withPrefix(Safetensors.Contents f, String prefix) {
+        java.util.Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        f.tensors().forEach((k, v) -> {
+            if (k.startsWith(prefix)) state.put(k.substring(prefix.length()), Fixtures.tensor(v));
+        });
+        return state;
+    }
+
     public static void assertRelativeErrorNorm(Safetensors.Entry expected, Tensor actual, double tolerance, String what) {
         Tensors.assertRelativeErrorNorm(expected, actual, tolerance, what);
     }

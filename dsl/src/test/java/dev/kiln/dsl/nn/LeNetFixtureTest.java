@@ -6,7 +6,6 @@ import dev.kiln.dsl.Tensor;
 import dev.kiln.runtime.Safetensors;
 import org.junit.jupiter.api.Test;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +19,7 @@ class LeNetFixtureTest {
     void outputLossGradientsAndUpdateMatchPyTorch() {
         Safetensors.Contents f = FixtureAccess.load("lenet_mse_backward");
         LeNet net = new LeNet();
-        net.loadStateDict(withPrefix(f, "param."));
+        net.loadStateDict(FixtureAccess.withPrefix(f, "param."));
 
         net.zeroGrad();
         assertNull(net.conv1.bias.grad());
@@ -38,11 +37,4 @@ class LeNetFixtureTest {
         params.forEach((name, p) -> FixtureAccess.assertRelativeErrorNorm(f.get("after_sgd." + name), p, TOLERANCE, name + " after SGD"));
     }
 
-    static Map<String, Tensor> withPrefix(Safetensors.Contents f, String prefix) {
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        f.tensors().forEach((k, v) -> {
-            if (k.startsWith(prefix)) state.put(k.substring(prefix.length()), FixtureAccess.tensor(v));
-        });
-        return state;
-    }
 }

@@ -57,7 +57,7 @@ class OptimizerFixtureTest {
         Safetensors.Contents f = FixtureAccess.load("optimizers_x_squared");
         return Stream.of(Mode.values()).flatMap(mode -> X_SQUARED.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey() + " " + mode, () -> {
             Module net = new Sequential(new Linear(1, 20), new ReLU(), new Linear(20, 1));
-            net.loadStateDict(withPrefix(f, "param."));
+            net.loadStateDict(FixtureAccess.withPrefix(f, "param."));
             Optimizer opt = e.getValue().apply(net.parameters());
             Tensor x = FixtureAccess.tensor(f, "x"), y = FixtureAccess.tensor(f, "y");
             TrainingStep[] compiled = new TrainingStep[1];
@@ -76,7 +76,7 @@ class OptimizerFixtureTest {
     void leNetCrossEntropySgdMomentum(Mode mode) {
         Safetensors.Contents f = FixtureAccess.load("lenet_ce_sgd_momentum");
         LeNet net = new LeNet();
-        net.loadStateDict(withPrefix(f, "param."));
+        net.loadStateDict(FixtureAccess.withPrefix(f, "param."));
         Optimizer opt = new SGD(net.parameters(), 0.01, 0.9);
         Tensor x = FixtureAccess.tensor(f, "input"), labels = FixtureAccess.tensor(f, "labels");
         TrainingStep[] compiled = new TrainingStep[1];
@@ -87,11 +87,4 @@ class OptimizerFixtureTest {
         net.stateDict().forEach((name, value) -> FixtureAccess.assertRelativeErrorNorm(f.get("final." + name), value, TOLERANCE, "final " + name));
     }
 
-    static Map<String, Tensor> withPrefix(Safetensors.Contents f, String prefix) {
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        f.tensors().forEach((k, v) -> {
-            if (k.startsWith(prefix)) state.put(k.substring(prefix.length()), FixtureAccess.tensor(v));
-        });
-        return state;
-    }
 }
