@@ -66,7 +66,7 @@ public final class Executor {
         }
         List<Integer> outs = new ArrayList<>();
         for (Node o : outputs) outs.add(position.get(o));
-        Program program = CACHE.computeIfAbsent(new Structure(backendName, entries, outs), s -> compile(outputs, known));
+        Program program = CACHE.computeIfAbsent(new Structure(backendName, entries, outs), s -> compile(outputs, known::containsKey).program());
         List<HostBuffer> in = new ArrayList<>();
         for (Node n : inputs) {
             HostBuffer b = known.get(n);
@@ -76,11 +76,12 @@ public final class Executor {
         return program.run(in);
     }
 
-    private static Program compile(List<Node> outputs, Map<Node, HostBuffer> known) {
+    /** Schedules and compiles {@code outputs}, taking the nodes {@code known} accepts as inputs (counted for tests). */
+    private static Compiled compile(List<Node> outputs, java.util.function.Predicate<Node> known) {
         COMPILATIONS.incrementAndGet();
-        if (debug("ir")) System.err.println("== ir\n" + Graph.dump(outputs));
-        Scheduler.Schedule schedule = Scheduler.schedule(outputs, known::containsKey);
-        return backend().compile(schedule.graph());
+        if (dev.kiln.ir.DebugFlags.on("ir")) System.err.println("== ir\n" + Graph.dump(outputs));
+        Scheduler.Schedule schedule = Scheduler.schedule(outputs, known);
+        return new Compiled(backend().compile(schedule.graph()), schedule.inputs());
     }
 
     private static List<HostBuffer> interpret(List<Node> outputs, Map<Node, HostBuffer> known) {
@@ -98,10 +99,7 @@ public final class Executor {
     /** Compiles the computation of {@code outputs} from the leaves it depends on, on the selected backend. */
     public static Compiled compile(List<Node> outputs) {
         if (backendName.equals(INTERPRETER)) throw new IllegalStateException("compiled programs need a compiling backend, not the interpreter");
-        COMPILATIONS.incrementAndGet();
-        if (debug("ir")) System.err.println("== ir\n" + Graph.dump(outputs));
-        Scheduler.Schedule schedule = Scheduler.schedule(outputs, n -> false);
-        return new Compiled(backend().compile(schedule.graph()), schedule.inputs());
+        return compile(outputs, n -> false);
     }
 
     /** Rebuilds a program from stored code on the named backend (ahead-of-time artifacts). */
@@ -159,10 +157,6 @@ public final class Executor {
         throw new IllegalStateException("no backend named '" + backendName + "' on the class path; available: " + names);
     }
 
-    /** Debug printing, as in {@code -Dkiln.debug=ir,kernels,bytecode} or {@code KILN_DEBUG}. */
-    static boolean debug(String topic) {
-        String v = System.getProperty("kiln.debug", System.getenv().getOrDefault("KILN_DEBUG", ""));
-        return List.of(v.toLowerCase().split("\\s*,\\s*")).stream().anyMatch(t -> t.equals(topic) || t.equals("all"));
-    }
+
 
 }

@@ -33,7 +33,7 @@ final class JvmProgram implements Program {
         this.graph = graph;
         this.steps = steps;
         this.code = List.copyOf(code);
-        this.nanos = Debug.on("profile") ? new long[steps.size()] : null;
+        this.nanos = dev.kiln.ir.DebugFlags.on("profile") ? new long[steps.size()] : null;
         if (nanos != null) Runtime.getRuntime().addShutdownHook(new Thread(this::printProfile));
         Map<Integer, Integer> slotSize = new HashMap<>();
         Map<Integer, DType> slotType = new HashMap<>();
