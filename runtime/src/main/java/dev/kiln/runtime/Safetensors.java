@@ -64,16 +64,21 @@ public final class Safetensors {
 
     // ---- reading ------------------------------------------------------------------------------------------------
 
-    public static Contents read(Path file) throws IOException {
-        RawContents raw = readRaw(file);
+    public static Contents read(Path file) throws IOException { return entries(readRaw(file)); }
+
+    private static Contents entries(RawContents raw) {
         Map<String, Entry> tensors = new LinkedHashMap<>();
         raw.tensors().forEach((name, b) -> tensors.put(name, new Entry(b.dtype(), b.shape(), b.data().toDoubles())));
         return new Contents(tensors, raw.metadata());
     }
 
     /** Reads a file keeping every element exactly as stored. */
-    public static RawContents readRaw(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+    public static RawContents readRaw(Path file) throws IOException { return readRaw(file.toString(), Files.readAllBytes(file)); }
+
+    /** Reads safetensors bytes held in memory; {@code source} names them in errors (e.g. an entry of an archive). */
+    public static Contents read(String source, byte[] bytes) throws IOException { return entries(readRaw(source, bytes)); }
+
+    private static RawContents readRaw(String file, byte[] bytes) throws IOException {
         if (bytes.length < 8) throw corrupt(file, "shorter than the 8-byte header length (" + bytes.length + " bytes; file truncated?)");
         long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (headerLength < 2 || headerLength > bytes.length - 8) {
@@ -110,7 +115,7 @@ public final class Safetensors {
     }
 
     /** The tensors' data must tile the data section: no overlaps, no holes, nothing after the last tensor. */
-    private static void checkLayout(Path file, List<long[]> spans, List<String> names, long dataLength) throws IOException {
+    private static void checkLayout(String file, List<long[]> spans, List<String> names, long dataLength) throws IOException {
         Integer[] order = new Integer[spans.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.<Integer>comparingLong(i -> spans.get(i)[0]).thenComparingLong(i -> spans.get(i)[1]));
@@ -129,7 +134,7 @@ public final class Safetensors {
         }
     }
 
-    private static Buffer buffer(Path file, String name, Object spec, byte[] bytes, int dataStart, long dataLength, long[] span)
+    private static Buffer buffer(String file, String name, Object spec, byte[] bytes, int dataStart, long dataLength, long[] span)
             throws IOException {
         if (!(spec instanceof Map<?, ?> m) || !(m.get("dtype") instanceof String code) || !(m.get("shape") instanceof List<?> dims)
                 || !(m.get("data_offsets") instanceof List<?> offsets) || offsets.size() != 2) {
@@ -191,6 +196,30 @@ public final class Safetensors {
      * failure or crash part-way leaves whatever {@code file} held before.
      */
     public static void writeRaw(Path file, Map<String, Buffer> tensors, Map<String, String> metadata) throws IOException {
+        Encoded encoded = encode(tensors, metadata);
+        atomicWrite(file, encoded::writeTo);
+    }
+
+    /** The bytes of a safetensors file holding {@code tensors} and {@code metadata} (for embedding in an archive). */
+    public static byte[] toBytes(Map<String, Entry> tensors, Map<String, String> metadata) throws IOException {
+        Map<String, Buffer> buffers = new LinkedHashMap<>();
+        tensors.forEach((name, e) -> buffers.put(name, new Buffer(e.shape(), HostBuffer.of(e.dtype(), e.values()))));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        Sink sink = new Sink(java.nio.channels.Channels.newChannel(bytes), null);
+        encode(buffers, metadata).writeTo(sink);
+        sink.flush();
+        return bytes.toByteArray();
+    }
+
+    /** A header ready to write and the tensors (sorted by name) whose data follows it. */
+    private record Encoded(byte[] header, java.util.Collection<Buffer> data) {
+        void writeTo(Sink out) throws IOException {
+            out.put(header);
+            for (Buffer t : data) out.put(t.data());
+        }
+    }
+
+    private static Encoded encode(Map<String, Buffer> tensors, Map<String, String> metadata) {
         Map<String, Object> header = new LinkedHashMap<>();
         long offset = 0;
         Map<String, Buffer> sorted = new TreeMap<>(tensors);
@@ -208,32 +237,52 @@ public final class Safetensors {
         if (!metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<>(metadata));
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
-        atomicWrite(file, out -> {
-            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-            head.putLong(padded).put(json);
-            while (head.hasRemaining()) head.put((byte) ' ');
-            out.put(head.array());
-            for (Buffer t : sorted.values()) out.put(t.data());
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) head.put((byte) ' ');
+        return new Encoded(head.array(), sorted.values());
+    }
+
+    /** What {@link #writeAtomically} writes: any content, to a stream. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes any file the way checkpoints are written: to a temporary file beside it, forced to disk, then atomically
+     * renamed over it, so a crash part-way leaves what the file held before (used by step artifacts too).
+     */
+    public static void writeAtomically(Path file, Content content) throws IOException {
+        atomicWrite(file, sink -> {
+            java.io.OutputStream out = new java.io.OutputStream() {
+                @Override public void write(int b) throws IOException { sink.put(new byte[] {(byte) b}); }
+
+                @Override public void write(byte[] b, int off, int len) throws IOException { sink.put(b, off, len); }
+            };
+            content.writeTo(out);
         });
     }
 
     /** Streams bytes to the temporary file in chunks, telling the test hook how far it got after each. */
     private static final class Sink {
         private static final int CHUNK = 1 << 16;
-        private final FileChannel channel;
-        private final Path temp;
+        private final java.nio.channels.WritableByteChannel channel;
+        private final Path temp;                   // the temporary file being written (null when writing to memory)
         private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         private long written;
 
-        Sink(FileChannel channel, Path temp) {
+        Sink(java.nio.channels.WritableByteChannel channel, Path temp) {
             this.channel = channel;
             this.temp = temp;
         }
 
-        void put(byte[] bytes) throws IOException {
-            for (byte b : bytes) {
+        void put(byte[] bytes) throws IOException { put(bytes, 0, bytes.length); }
+
+        void put(byte[] bytes, int offset, int length) throws IOException {
+            for (int i = offset; i < offset + length; i++) {
                 if (!chunk.hasRemaining()) flush();
-                chunk.put(b);
+                chunk.put(bytes[i]);
             }
         }
 
@@ -257,7 +306,7 @@ public final class Safetensors {
             while (chunk.hasRemaining()) written += channel.write(chunk);
             chunk.clear();
             WriteHook hook = writeHook;
-            if (hook != null) hook.written(temp, written);
+            if (hook != null && temp != null) hook.written(temp, written);
         }
     }
 
@@ -333,7 +382,7 @@ public final class Safetensors {
 
     // ---- dtypes -------------------------------------------------------------------------------------------------
 
-    private static DType dtypeOf(Path file, String name, String code) throws IOException {
+    private static DType dtypeOf(String file, String name, String code) throws IOException {
         return switch (code) {
             case "F32" -> DType.F32;
             case "F64" -> DType.F64;
@@ -354,5 +403,5 @@ public final class Safetensors {
         };
     }
 
-    private static IOException corrupt(Path file, String what) { return new IOException(file + ": not a valid safetensors file: " + what); }
+    private static IOException corrupt(String file, String what) { return new IOException(file + ": not a valid safetensors file: " + what); }
 }

@@ -8,13 +8,9 @@ import dev.kiln.runtime.Safetensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,35 +37,19 @@ public record StepArtifact(String backend, KernelGraph graph, List<byte[]> code,
      */
     public record Binding(String kind, String name) {}
 
-    /** Writes the artifact atomically: to a temporary file in the same folder, flushed to disk, then renamed. */
+    /** Writes the artifact atomically (as checkpoints are): a crash part-way leaves the previous file. */
     public void write(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp))) {
-                put(zip, "manifest.properties", manifest().getBytes(StandardCharsets.UTF_8));
-                put(zip, "graph.bin", graph.toBytes());
-                for (int i = 0; i < code.size(); i++) put(zip, "code/K" + i, code.get(i));
-                Path st = Files.createTempFile(dir, "state", ".safetensors");
-                try {
-                    Safetensors.write(st, values, Map.of("format", FORMAT));
-                    put(zip, "state.safetensors", Files.readAllBytes(st));
-                } finally {
-                    Files.deleteIfExists(st);
-                }
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] state = Safetensors.toBytes(values, Map.of("format", FORMAT));
+        Safetensors.writeAtomically(file, out -> {
+            ZipOutputStream zip = new ZipOutputStream(out);
+            put(zip, "manifest.properties", manifest().getBytes(StandardCharsets.UTF_8));
+            put(zip, "graph.bin", graph.toBytes());
+            for (int i = 0; i < code.size(); i++) put(zip, "code/K" + i, code.get(i));
+            put(zip, "state.safetensors", state);
+            zip.finish();
+        });
     }
 
     private String manifest() {
@@ -121,14 +101,7 @@ public record StepArtifact(String backend, KernelGraph graph, List<byte[]> code,
         }
         List<Integer> updates = new ArrayList<>();
         for (String u : m.getProperty("updates", "").split(",")) if (!u.isBlank()) updates.add(Integer.parseInt(u.trim()));
-        Path st = Files.createTempFile("kiln-state", ".safetensors");
-        Map<String, Safetensors.Entry> values;
-        try {
-            Files.write(st, require(entries, "state.safetensors", file));
-            values = Safetensors.read(st).tensors();
-        } finally {
-            Files.deleteIfExists(st);
-        }
+        Map<String, Safetensors.Entry> values = Safetensors.read(file + "!state.safetensors", require(entries, "state.safetensors", file)).tensors();
         return new StepArtifact(m.getProperty("backend"), graph, code, bindings, updates, values,
                 Long.parseLong(m.getProperty("seedBase")), Long.parseLong(m.getProperty("stepsDone")));
     }
