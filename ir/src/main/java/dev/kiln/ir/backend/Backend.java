@@ -16,6 +16,16 @@ public interface Backend {
     /** How many threads this backend's programs may use on the host (backends that run elsewhere may ignore it). */
     void useThreads(int threads);
 
+    /**
+     * The devices this backend's programs run on, by PyTorch-style name ({@code cpu}; {@code cuda:0}, {@code cuda:1}, ...).
+     * Empty when the backend is on the class path but has nothing to run on (e.g. no NVIDIA driver); then
+     * {@link #unavailableReason()} says why.
+     */
+    default java.util.List<String> devices() { return java.util.List.of("cpu"); }
+
+    /** Why {@link #devices()} is empty (what is missing and how to get it), or null when it isn't. */
+    default String unavailableReason() { return null; }
+
     /** Rebuilds a program from its graph and the code {@link Program#code()} returned, without generating anything. */
     Program load(KernelGraph graph, java.util.List<byte[]> code);
 }
