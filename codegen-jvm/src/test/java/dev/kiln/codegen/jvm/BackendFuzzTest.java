@@ -132,11 +132,7 @@ class BackendFuzzTest {
     }
 
     /** How far a backend value may be from the interpreter's. */
-    static double tolerance(DType t, GraphFuzzer.Info info, double expected) {
-        if (!t.isFloating() || info.exact()) return 0;
-        double floor = info.lowPrecision() ? 1e-4 + 1e-3 * Math.abs(expected) : 1e-12 + 1e-10 * Math.abs(expected);
-        return floor + 2 * info.err();
-    }
+    static double tolerance(DType t, GraphFuzzer.Info info, double expected) { return info.tolerance(t, expected); }
 
     private static String mismatchSummary(double[] exp, HostBuffer act, DType t, GraphFuzzer.Info info) {
         int bad = 0;

@@ -42,7 +42,7 @@ import java.util.function.Predicate;
  *       bound passes 4096 is clamped, so nothing overflows and error bounds stay tight.</li>
  * </ul>
  */
-final class GraphFuzzer {
+public final class GraphFuzzer {
     static final double U32 = 0x1p-24, U64 = 0x1p-53;
 
     /** Size knobs: dimension sizes to draw from, element cap per tensor, ops per graph, rank cap, size of the first input. */
@@ -58,16 +58,23 @@ final class GraphFuzzer {
      * rounded somewhere); err: bound on the absolute error of a float32 (or float64) evaluation; lowPrecision:
      * some float32 rounding happened upstream.
      */
-    record Info(double bound, int gran, double err, boolean lowPrecision) {
-        boolean exact() { return gran >= 0; }
+    public record Info(double bound, int gran, double err, boolean lowPrecision) {
+        public boolean exact() { return gran >= 0; }
+
+        /** How far a backend's value may be from the interpreter's {@code expected} for a value of dtype {@code t}. */
+        public double tolerance(DType t, double expected) {
+            if (!t.isFloating() || exact()) return 0;
+            double floor = lowPrecision ? 1e-4 + 1e-3 * Math.abs(expected) : 1e-12 + 1e-10 * Math.abs(expected);
+            return floor + 2 * err;
+        }
     }
 
     /** One generated graph: its outputs, a value for every leaf, and what is known about each value. */
-    record Case(long seed, List<Node> outputs, Map<Node, double[]> inputValues, Map<Node, Info> info) {
-        String dump() { return Graph.dump(outputs); }
+    public record Case(long seed, List<Node> outputs, Map<Node, double[]> inputValues, Map<Node, Info> info) {
+        public String dump() { return Graph.dump(outputs); }
     }
 
-    static Case generate(long seed) { return generate(seed, Config.SMALL); }
+    public static Case generate(long seed) { return generate(seed, Config.SMALL); }
 
     static Case generate(long seed, Config cfg) {
         // A generator bug (an op that does not type-check) only costs a step; the same seed always gives the same graph.
