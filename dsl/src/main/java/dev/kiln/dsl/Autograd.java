@@ -58,14 +58,20 @@ public final class Autograd {
         List<Tensor> result = new ArrayList<>();
         if (createGraph) {
             List<Tensor> sources = concat(outputs, inputs, seeds);
-            for (Node g : grads) result.add(Tensor.fromGradient(g, sources));
+            for (int i = 0; i < grads.size(); i++) result.add(Tensor.fromGradient(grads.get(i), sources, inputs.get(i).device()));
         } else {
-            List<double[]> values = Realizer.realize(grads);
-            for (int i = 0; i < grads.size(); i++) result.add(Tensor.constant(values.get(i), grads.get(i).shape(), grads.get(i).dtype()));
+            List<double[]> values = Realizer.realize(grads, outputs.get(0).device());
+            for (int i = 0; i < grads.size(); i++) {
+                result.add(Tensor.constant(values.get(i), grads.get(i).shape(), grads.get(i).dtype(), inputs.get(i).device()));
+            }
         }
         return result;
     }
 
+    /**
+     * The gradient graph runs on the output's device (one program, wherever the loss is); each gradient then lives on
+     * its tensor's device, as PyTorch's do.
+     */
     static void backward(Tensor output, Tensor gradient, boolean createGraph) {
         if (!output.requiresGrad()) {
             throw new IllegalStateException("element 0 of tensors does not require grad and does not have a grad_fn");
@@ -75,9 +81,11 @@ public final class Autograd {
         List<Node> grads = Autodiff.gradients(List.of(output.node()), nodes(seeds), nodes(targets));
         if (createGraph) {
             List<Tensor> sources = concat(List.of(output), targets, seeds);
-            for (int i = 0; i < targets.size(); i++) targets.get(i).accumulateGrad(Tensor.fromGradient(grads.get(i), sources));
+            for (int i = 0; i < targets.size(); i++) {
+                targets.get(i).accumulateGrad(Tensor.fromGradient(grads.get(i), sources, targets.get(i).device()));
+            }
         } else {
-            List<double[]> values = Realizer.realize(grads);
+            List<double[]> values = Realizer.realize(grads, output.device());
             for (int i = 0; i < targets.size(); i++) targets.get(i).accumulateGrad(values.get(i));
         }
     }
@@ -89,10 +97,12 @@ public final class Autograd {
             Tensor g = gradOutputs == null ? null : gradOutputs.get(i);
             if (g == null) {
                 if (out.numel() != 1) throw new IllegalArgumentException("grad can be implicitly created only for scalar outputs");
-                g = Tensor.constant(new double[] {1}, out.node().shape(), out.dtype());
+                g = Tensor.constant(new double[] {1}, out.node().shape(), out.dtype(), out.device());
             } else if (!g.node().shape().equals(out.node().shape())) {
                 throw new IllegalArgumentException("Mismatch in shape: grad_output[" + i + "] has a shape of " + g.shape()
                         + " and output[" + i + "] has a shape of " + out.shape() + ".");
+            } else if (!g.device().equals(out.device())) {
+                throw new IllegalArgumentException("invalid gradient at index " + i + " - expected device " + out.device() + " but got " + g.device());
             }
             seeds.add(g);
         }

@@ -218,13 +218,12 @@ public final class Checkpoint {
     }
 
     private static void write(Path file, Map<String, Tensor> tensors, Map<String, String> meta) throws IOException {
-        List<Node> nodes = new ArrayList<>();
-        for (Tensor t : tensors.values()) nodes.add(t.node());
-        List<HostBuffer> values = Realizer.buffers(nodes);
+        List<Tensor> list = new ArrayList<>(tensors.values());
+        List<HostBuffer> values = Realizer.buffersOf(list);
         Map<String, Safetensors.Buffer> buffers = new LinkedHashMap<>();
         int i = 0;
         for (String name : tensors.keySet()) {
-            buffers.put(name, new Safetensors.Buffer(nodes.get(i).shape(), values.get(i)));
+            buffers.put(name, new Safetensors.Buffer(list.get(i).node().shape(), values.get(i)));
             i++;
         }
         Safetensors.writeRaw(file, buffers, meta);
@@ -334,11 +333,11 @@ public final class Checkpoint {
         return out;
     }
 
-    /** A new leaf tensor holding a buffer just read (handed over, not copied). */
+    /** A new leaf tensor holding a buffer just read (handed over, not copied); on the CPU, as safetensors keep no device. */
     private static Tensor tensor(Safetensors.Buffer b) {
         Node leaf = Node.leaf(Op.Role.INPUT, "tensor", b.shape(), b.dtype());
         Realizer.bind(leaf, b.data());
-        return new Tensor(leaf, false, null);
+        return Tensor.untracked(leaf, Device.CPU);
     }
 
     private static List<Tensor> loadList(Path file, Safetensors.RawContents raw) throws IOException {

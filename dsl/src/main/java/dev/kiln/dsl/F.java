@@ -157,7 +157,7 @@ public final class F {
         return composite("MulBackward0", () -> {
             Node u = Node.of(new Op.RandomUniform(x.node().shape(), DROPOUT_SALT), seed.node());
             Node keep = Ops.cast(Ops.lt(Ops.scalar(p, DType.F32), u), x.dtype());
-            return x.mul(Tensor.derive(Ops.mul(keep, 1 / (1 - p)), "Mask"));
+            return x.mul(Tensor.untracked(Ops.mul(keep, 1 / (1 - p)), x.device()));
         }, x);
     }
 
@@ -181,7 +181,8 @@ public final class F {
             throw new IllegalArgumentException("nll_loss: target must hold class indices (int64), got " + target.dtype().torchName());
         }
         return composite("NllLossBackward0", () -> {
-            Tensor oneHot = target.unsqueeze(1).eq(Kiln.arange(logProbs.size(1)).unsqueeze(0)).to(logProbs.dtype());
+            Tensor classes = Kiln.arange(logProbs.size(1)).moved(target.device());
+            Tensor oneHot = target.unsqueeze(1).eq(classes.unsqueeze(0)).to(logProbs.dtype());
             return reduce(logProbs.mul(oneHot).sum(1).neg(), reduction);
         }, logProbs);
     }

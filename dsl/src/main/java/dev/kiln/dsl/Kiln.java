@@ -25,6 +25,23 @@ public final class Kiln {
 
     public static Generator defaultGenerator() { return DEFAULT_GENERATOR; }
 
+    // ---- devices ------------------------------------------------------------------------------------------------
+
+    /** The devices tensors can be put on here: {@code cpu} first, then every GPU the CUDA backend finds. */
+    public static List<Device> devices() { return Devices.available(); }
+
+    /** Whether there is a GPU to use ({@code torch.cuda.is_available()}). */
+    public static boolean cudaIsAvailable() { return !Devices.cudaDevices().isEmpty(); }
+
+    /** How many GPUs there are ({@code torch.cuda.device_count()}). */
+    public static int cudaDeviceCount() { return Devices.cudaDevices().size(); }
+
+    /**
+     * Why there is no GPU to use — the CUDA backend is not on the class path, or it found no driver or device (its own
+     * words) — or null when there is one.
+     */
+    public static String cudaUnavailableReason() { return Devices.cudaUnavailableReason(); }
+
     // ---- from data ----------------------------------------------------------------------------------------------
 
     /** A float32 vector. */
@@ -71,12 +88,15 @@ public final class Kiln {
     }
 
     /** A tensor of {@code shape} and {@code dtype} holding {@code values} in row-major order. */
-    public static Tensor tensor(double[] values, int[] shape, DType dtype) {
+    public static Tensor tensor(double[] values, int[] shape, DType dtype) { return tensor(values, shape, dtype, Device.CPU); }
+
+    /** The same on {@code device} ({@code torch.tensor(data, dtype=..., device=...)}). */
+    public static Tensor tensor(double[] values, int[] shape, DType dtype, Device device) {
         Shape s = Shape.of(shape);
         if (s.numel() != values.length) {
             throw new IllegalArgumentException(values.length + " values do not fill shape " + s + " (" + s.numel() + " elements)");
         }
-        return Tensor.constant(values, s, dtype);
+        return Tensor.constant(values, s, dtype, Devices.resolve(device));
     }
 
     /** A 0-d tensor. */
@@ -88,34 +108,52 @@ public final class Kiln {
 
     public static Tensor zeros(DType dtype, int... shape) { return full(shape, 0, dtype); }
 
+    /** Float32 zeros on {@code device} ({@code torch.zeros(2, 3, device=device)}). */
+    public static Tensor zeros(Device device, int... shape) { return full(shape, 0, DType.F32, device); }
+
     public static Tensor ones(int... shape) { return full(shape, 1, DType.F32); }
 
     public static Tensor ones(DType dtype, int... shape) { return full(shape, 1, dtype); }
 
+    public static Tensor ones(Device device, int... shape) { return full(shape, 1, DType.F32, device); }
+
     public static Tensor full(int[] shape, double value) { return full(shape, value, DType.F32); }
 
-    public static Tensor full(int[] shape, double value, DType dtype) { return filled(shape, dtype, () -> value); }
+    public static Tensor full(int[] shape, double value, DType dtype) { return filled(shape, dtype, Device.CPU, () -> value); }
 
-    public static Tensor zerosLike(Tensor t) { return zeros(t.dtype(), t.shape().toArray()); }
+    public static Tensor full(int[] shape, double value, DType dtype, Device device) {
+        return filled(shape, dtype, Devices.resolve(device), () -> value);
+    }
 
-    public static Tensor onesLike(Tensor t) { return ones(t.dtype(), t.shape().toArray()); }
+    /** Zeros of {@code t}'s shape and dtype, on its device. */
+    public static Tensor zerosLike(Tensor t) { return filled(t.shape().toArray(), t.dtype(), t.device(), () -> 0); }
+
+    public static Tensor onesLike(Tensor t) { return filled(t.shape().toArray(), t.dtype(), t.device(), () -> 1); }
 
     // ---- random -------------------------------------------------------------------------------------------------
 
     /** Standard normal float32 values from the default generator. */
     public static Tensor randn(int... shape) { return randn(DEFAULT_GENERATOR, shape); }
 
-    public static Tensor randn(Generator g, int... shape) { return filled(shape, DType.F32, g::nextNormal); }
+    public static Tensor randn(Generator g, int... shape) { return filled(shape, DType.F32, Device.CPU, g::nextNormal); }
+
+    /** Standard normal float32 values on {@code device} ({@code torch.randn(2, 3, device=device)}). */
+    public static Tensor randn(Device device, int... shape) { return filled(shape, DType.F32, Devices.resolve(device), DEFAULT_GENERATOR::nextNormal); }
 
     /** Uniform [0, 1) float32 values from the default generator. */
     public static Tensor rand(int... shape) { return rand(DEFAULT_GENERATOR, shape); }
 
-    public static Tensor rand(Generator g, int... shape) { return filled(shape, DType.F32, g::nextUniform); }
+    public static Tensor rand(Generator g, int... shape) { return filled(shape, DType.F32, Device.CPU, g::nextUniform); }
+
+    public static Tensor rand(Device device, int... shape) { return filled(shape, DType.F32, Devices.resolve(device), DEFAULT_GENERATOR::nextUniform); }
 
     /** Uniform int64 values in [low, high). */
-    public static Tensor randint(long low, long high, int... shape) { return filled(shape, DType.I64, () -> DEFAULT_GENERATOR.nextLong(low, high)); }
+    public static Tensor randint(long low, long high, int... shape) {
+        return filled(shape, DType.I64, Device.CPU, () -> DEFAULT_GENERATOR.nextLong(low, high));
+    }
 
-    public static Tensor randnLike(Tensor t) { return randn(t.shape().toArray()); }
+    /** Standard normal values of {@code t}'s shape, on its device. */
+    public static Tensor randnLike(Tensor t) { return filled(t.shape().toArray(), DType.F32, t.device(), DEFAULT_GENERATOR::nextNormal); }
 
     // ---- ranges -------------------------------------------------------------------------------------------------
 
@@ -198,19 +236,18 @@ public final class Kiln {
      * reading them afterwards costs nothing.
      */
     public static void evaluate(List<Tensor> tensors) {
-        List<Node> nodes = new ArrayList<>();
-        for (Tensor t : tensors) nodes.add(t.node());
-        Realizer.buffers(nodes);
+        Realizer.buffersOf(tensors);
     }
 
     /** Runs {@code body} without recording gradients ({@code with torch.no_grad():}). */
     public static void noGrad(Runnable body) { Autograd.noGrad(body); }
 
-    private static Tensor filled(int[] shape, DType dtype, DoubleSupplier value) {
+    /** A new tensor on {@code device} (already resolved, or an existing tensor's) with values drawn in order. */
+    private static Tensor filled(int[] shape, DType dtype, Device device, DoubleSupplier value) {
         Shape s = Shape.of(shape);
         double[] v = new double[s.numel()];
         for (int i = 0; i < v.length; i++) v[i] = value.getAsDouble();
-        return Tensor.constant(v, s, dtype);
+        return Tensor.constant(v, s, dtype, device);
     }
 
     // ---- checkpoints --------------------------------------------------------------------------------------------

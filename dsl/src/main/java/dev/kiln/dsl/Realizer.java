@@ -16,8 +16,10 @@ import java.util.WeakHashMap;
 
 /**
  * Turns lazy nodes into values. Holds the value of every leaf and of every node realized so far (for as long as
- * the node lives), and computes what is missing on the runtime's backend ({@link Executor}). A leaf may also be
- * defined lazily by another node: a tensor cut from the gradient graph keeps its laziness that way.
+ * the node lives), and computes what is missing on the backend of the device asked for ({@link Executor}, one
+ * backend per device type, see {@link Devices}). Values are host buffers whichever backend computed them, so a value
+ * is the node's on every device. A leaf may also be defined lazily by another node: a tensor cut from the gradient
+ * graph keeps its laziness that way.
  */
 final class Realizer {
     /** Node → HostBuffer (its value) or Node (a definition still to evaluate). */
@@ -43,20 +45,37 @@ final class Realizer {
 
     static void defineLazily(Node leaf, Node definition) { VALUES.put(leaf, definition); }
 
-    /** The values of {@code n} as doubles (a copy). */
-    static double[] values(Node n) { return buffer(n).toDoubles(); }
+    /** The values of {@code n} as doubles (a copy), computed on the CPU's backend if need be. */
+    static double[] values(Node n) { return values(n, Device.CPU); }
+
+    /** The values of {@code n} as doubles (a copy), computed on {@code device}'s backend if need be. */
+    static double[] values(Node n, Device device) { return buffer(n, device).toDoubles(); }
 
     /** The value of a node that already has one, without allocating; null if it has none yet. */
     static HostBuffer existing(Node n) { return VALUES.get(n) instanceof HostBuffer b ? b : null; }
 
     /** The value of {@code n} (shared: don't modify). */
-    static HostBuffer buffer(Node n) { return buffers(List.of(n)).get(0); }
+    static HostBuffer buffer(Node n, Device device) { return buffers(List.of(n), device).get(0); }
 
     /** The values of all {@code nodes} as doubles, computed together so shared subgraphs are computed once. */
-    static List<double[]> realize(List<Node> nodes) {
+    static List<double[]> realize(List<Node> nodes, Device device) {
         List<double[]> values = new ArrayList<>();
-        for (HostBuffer b : buffers(nodes)) values.add(b.toDoubles());
+        for (HostBuffer b : buffers(nodes, device)) values.add(b.toDoubles());
         return values;
+    }
+
+    /** The values of {@code tensors}, each computed on its own device's backend: one program per device. */
+    static List<HostBuffer> buffersOf(List<Tensor> tensors) {
+        Map<Device, List<Integer>> byDevice = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < tensors.size(); i++) byDevice.computeIfAbsent(tensors.get(i).device(), d -> new ArrayList<>()).add(i);
+        HostBuffer[] values = new HostBuffer[tensors.size()];
+        byDevice.forEach((device, at) -> {
+            List<Node> nodes = new ArrayList<>();
+            for (int i : at) nodes.add(tensors.get(i).node());
+            List<HostBuffer> computed = buffers(nodes, device);
+            for (int k = 0; k < at.size(); k++) values[at.get(k)] = computed.get(k);
+        });
+        return List.of(values);
     }
 
     /**
@@ -64,11 +83,11 @@ final class Realizer {
      * (tensors computed under no-grad or detached) are inlined into one graph first, so a no-grad forward pass is one
      * fused program rather than one per layer.
      */
-    static List<HostBuffer> buffers(List<Node> nodes) {
+    static List<HostBuffer> buffers(List<Node> nodes, Device device) {
         Map<Node, Node> inlined = new IdentityHashMap<>();
         List<Node> targets = new ArrayList<>();
         for (Node n : nodes) targets.add(inline(n, inlined));
-        List<HostBuffer> values = computed(targets);
+        List<HostBuffer> values = computed(targets, device);
         for (int i = 0; i < nodes.size(); i++) if (nodes.get(i) != targets.get(i)) VALUES.put(nodes.get(i), values.get(i));
         return values;
     }
@@ -96,7 +115,7 @@ final class Realizer {
         return result;
     }
 
-    private static List<HostBuffer> computed(List<Node> nodes) {
+    private static List<HostBuffer> computed(List<Node> nodes, Device device) {
         Map<Node, HostBuffer> known = new IdentityHashMap<>();
         Deque<Node> todo = new ArrayDeque<>(nodes);
         Map<Node, Boolean> seen = new IdentityHashMap<>();
@@ -105,7 +124,7 @@ final class Realizer {
             if (seen.put(n, Boolean.TRUE) != null) continue;
             Object v = VALUES.get(n);
             if (v instanceof Node definition) {
-                HostBuffer value = buffer(definition);
+                HostBuffer value = buffer(definition, device);
                 VALUES.put(n, value);
                 known.put(n, value);
             } else if (v instanceof HostBuffer value) {
@@ -119,7 +138,8 @@ final class Realizer {
         List<Node> missing = new ArrayList<>();
         for (Node n : nodes) if (!known.containsKey(n) && !missing.contains(n)) missing.add(n);
         if (!missing.isEmpty()) {
-            List<HostBuffer> computed = Executor.realize(missing, known);
+            Devices.requireUsable(device);
+            List<HostBuffer> computed = Executor.realize(Devices.backendFor(device), missing, known);
             for (int i = 0; i < missing.size(); i++) {
                 VALUES.put(missing.get(i), computed.get(i));
                 known.put(missing.get(i), computed.get(i));

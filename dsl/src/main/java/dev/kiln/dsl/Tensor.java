@@ -21,6 +21,12 @@ import java.util.function.UnaryOperator;
  */
 public class Tensor {
     private Node node;
+    /**
+     * Where this tensor lives and its ops run. Values sit in host memory between programs, so a node means the same
+     * on every device: the device only picks the backend that computes it, and a moved tensor can share its source's
+     * node, which is how gradients flow back across a move.
+     */
+    private Device device;
     private boolean requiresGrad;
     private GradFn gradFn;
     private Tensor grad;
@@ -55,8 +61,9 @@ public class Tensor {
         void synced(Tensor t, int version);
     }
 
-    Tensor(Node node, boolean requiresGrad, GradFn gradFn) {
+    Tensor(Node node, Device device, boolean requiresGrad, GradFn gradFn) {
         this.node = node;
+        this.device = device;
         this.requiresGrad = requiresGrad;
         this.gradFn = gradFn;
     }
@@ -65,41 +72,56 @@ public class Tensor {
     protected Tensor(Tensor source, Op.Role role, boolean requiresGrad) {
         Node src = source.node();
         this.node = Node.leaf(role, role.name().toLowerCase(), src.shape(), src.dtype());
-        Realizer.bind(node, Realizer.values(src));
+        this.device = source.device();
+        Realizer.bind(node, Realizer.values(src, device));
         if (requiresGrad && !source.dtype().isFloating()) {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
         }
         this.requiresGrad = requiresGrad;
     }
 
-    /** A new leaf holding {@code values} (rounded to {@code dtype}). */
-    static Tensor constant(double[] values, Shape shape, DType dtype) {
+    /** A new CPU leaf holding {@code values} (rounded to {@code dtype}). */
+    static Tensor constant(double[] values, Shape shape, DType dtype) { return constant(values, shape, dtype, Device.CPU); }
+
+    /** A new leaf on {@code device} holding {@code values}; the device is taken as usable (callers check user input). */
+    static Tensor constant(double[] values, Shape shape, DType dtype, Device device) {
         Node leaf = Node.leaf(Op.Role.INPUT, "tensor", shape, dtype);
         Realizer.bind(leaf, values);
-        return new Tensor(leaf, false, null);
+        return new Tensor(leaf, device, false, null);
     }
 
-    /** The result of an op over {@code inputs}: tracked by autograd when any input requires grad and grad mode is on. */
+    /**
+     * The result of an op over {@code inputs}, on their common device (an op over tensors on two devices fails here, as
+     * in PyTorch); tracked by autograd when any input requires grad and grad mode is on.
+     */
     static Tensor derive(Node node, String gradFnName, Tensor... inputs) {
+        return derive(node, Devices.common(inputs), gradFnName, inputs);
+    }
+
+    /** The result of an op over {@code inputs} that lives on {@code device} (a move: its input is elsewhere). */
+    private static Tensor derive(Node node, Device device, String gradFnName, Tensor... inputs) {
         boolean anyRequiresGrad = false;
         for (Tensor t : inputs) anyRequiresGrad |= t.requiresGrad();
-        if (anyRequiresGrad && Autograd.isGradEnabled()) return new Tensor(node, true, new GradFn(gradFnName, List.of(inputs)));
-        if (anyRequiresGrad) return detached(node);
-        return new Tensor(node, false, null);
+        if (anyRequiresGrad && Autograd.isGradEnabled()) return new Tensor(node, device, true, new GradFn(gradFnName, List.of(inputs)));
+        if (anyRequiresGrad) return detached(node, device);
+        return new Tensor(node, device, false, null);
     }
+
+    /** A tensor on {@code device} that autograd does not track (random masks, indices), computed by {@code node}. */
+    static Tensor untracked(Node node, Device device) { return new Tensor(node, device, false, null); }
 
     /**
      * A tensor computed by a gradient graph ({@code create_graph=True}), itself differentiable. Its grad_fn links to
      * {@code sources} (the outputs, the differentiated tensors and the seeds) so a later backward finds every leaf.
      */
-    static Tensor fromGradient(Node node, List<Tensor> sources) {
+    static Tensor fromGradient(Node node, List<Tensor> sources, Device device) {
         List<Tensor> inputs = new ArrayList<>();
         for (Tensor s : sources) if (s.requiresGrad()) inputs.add(s);
-        return new Tensor(node, true, new GradFn(gradFnName(node), inputs));
+        return new Tensor(node, device, true, new GradFn(gradFnName(node), inputs));
     }
 
     /** A leaf whose value is {@code definition}'s, cut from the gradient graph but still lazy. */
-    private static Tensor detached(Node definition) { return new Tensor(detachedNode(definition), false, null); }
+    private static Tensor detached(Node definition, Device device) { return new Tensor(detachedNode(definition), device, false, null); }
 
     private static Node detachedNode(Node definition) {
         Node leaf = Node.leaf(Op.Role.INPUT, "detached", definition.shape(), definition.dtype());
@@ -159,13 +181,13 @@ public class Tensor {
         ViewFn chain = (base != null ? viewFn : ViewFn.IDENTITY).then(new Step(fn, kind));
         Tensor v;
         if (requiresGrad && Autograd.isGradEnabled()) {
-            v = new Tensor(n, true, new GradFn(gradFnName, List.of(this)));
+            v = new Tensor(n, device(), true, new GradFn(gradFnName, List.of(this)));
         } else if (requiresGrad) {
             // made under no_grad: shares storage, but stays cut from the gradient graph when the base changes
             chain = chain.then(DETACH);
-            v = new Tensor(detachedNode(n), false, null);
+            v = new Tensor(detachedNode(n), device(), false, null);
         } else {
-            v = new Tensor(n, false, null);
+            v = new Tensor(n, device(), false, null);
         }
         v.base = root;
         v.viewFn = chain;
@@ -255,6 +277,15 @@ public class Tensor {
     /** Kotlin's {@code t.shape}. */
     public Size getShape() { return shape(); }
 
+    /** Where this tensor lives and its ops run ({@code t.device}); a view lives where its base does. */
+    public Device device() { return base != null ? base.device() : device; }
+
+    /** Kotlin's {@code t.device}. */
+    public Device getDevice() { return device(); }
+
+    /** Whether this tensor is on a GPU ({@code t.is_cuda}). */
+    public boolean isCuda() { return device().isCuda(); }
+
     /** Kotlin's {@code t.grad}. */
     public Tensor getGrad() { return grad; }
 
@@ -266,7 +297,8 @@ public class Tensor {
         if (value && !requiresGrad) {
             // a fresh leaf node, so graphs built before this call don't become differentiable after the fact
             Node leaf = Node.leaf(roleOf(node), labelOf(node), node.shape(), node.dtype());
-            Realizer.bind(leaf, Realizer.values(node));
+            Realizer.bind(leaf, Realizer.values(node, device()));
+            device = device();
             node = leaf;
             base = null;
             viewFn = null;
@@ -290,6 +322,9 @@ public class Tensor {
     public void setGrad(Tensor g) {
         if (g != null && !g.node.shape().equals(node.shape())) {
             throw new IllegalArgumentException("assigned grad has data of a different size: " + g.shape() + " vs " + shape());
+        }
+        if (g != null && !g.device().equals(device())) {
+            throw new IllegalArgumentException("assigned grad has data located on a different device: " + g.device() + " (the tensor is on " + device() + ")");
         }
         grad = g;
     }
@@ -316,7 +351,7 @@ public class Tensor {
     /** The same values, cut from the graph; never requires grad. Shares storage: in-place changes show on both sides. */
     public Tensor detach() {
         Tensor root = base != null ? base : this;
-        Tensor d = new Tensor(detachedNode(node()), false, null);
+        Tensor d = new Tensor(detachedNode(node()), device(), false, null);
         d.base = root;
         d.viewFn = (base != null ? viewFn : ViewFn.IDENTITY).then(DETACH);
         d.baseVersion = root.version;
@@ -333,10 +368,10 @@ public class Tensor {
 
     void accumulateGrad(double[] values) {
         if (grad == null) {
-            grad = constant(values, node.shape(), node.dtype());
+            grad = constant(values, node.shape(), node.dtype(), device());
         } else if (grad.base != null) {
             Tensor g = grad;
-            Autograd.noGrad(() -> g.add_(constant(values, node.shape(), node.dtype())));
+            Autograd.noGrad(() -> g.add_(constant(values, node.shape(), node.dtype(), g.device())));
         } else {
             double[] old = grad.toDoubleArray();
             double[] sum = new double[old.length];
@@ -365,8 +400,8 @@ public class Tensor {
     }
 
     /** A tensor standing for data supplied later (a compiled program's input); reading its value is an error. */
-    static Tensor placeholder(Shape shape, DType dtype, String label) {
-        return new Tensor(Node.leaf(Op.Role.INPUT, label, shape, dtype), false, null);
+    static Tensor placeholder(Shape shape, DType dtype, Device device, String label) {
+        return new Tensor(Node.leaf(Op.Role.INPUT, label, shape, dtype), device, false, null);
     }
 
     private static Op.Role roleOf(Node n) { return n.op() instanceof Op.Leaf l ? l.role() : Op.Role.INPUT; }
@@ -375,17 +410,17 @@ public class Tensor {
 
     // ---- reading values -------------------------------------------------------------------------------------------
 
-    public double[] toDoubleArray() { return Realizer.values(node()).clone(); }
+    public double[] toDoubleArray() { return Realizer.values(node(), device()).clone(); }
 
     public float[] toFloatArray() {
-        double[] v = Realizer.values(node());
+        double[] v = Realizer.values(node(), device());
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         return f;
     }
 
     public long[] toLongArray() {
-        double[] v = Realizer.values(node());
+        double[] v = Realizer.values(node(), device());
         long[] l = new long[v.length];
         for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
         return l;
@@ -394,7 +429,7 @@ public class Tensor {
     /** The value of a one-element tensor. */
     public double item() {
         if (numel() != 1) throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
-        return Realizer.values(node())[0];
+        return Realizer.values(node(), device())[0];
     }
 
     @Override public String toString() { return TensorFormatter.format(this); }
@@ -520,10 +555,10 @@ public class Tensor {
 
     private static Tensor compare(Op.BinaryFn fn, Tensor a, Tensor b) {
         DType t = promote(a, b);
-        return new Tensor(Ops.binary(fn, Ops.cast(a.node(), t), Ops.cast(b.node(), t)), false, null);
+        return untracked(Ops.binary(fn, Ops.cast(a.node(), t), Ops.cast(b.node(), t)), Devices.common(a, b));
     }
 
-    private static Tensor lnot(Tensor bool) { return new Tensor(Ops.not(bool.node()), false, null); }
+    private static Tensor lnot(Tensor bool) { return untracked(Ops.not(bool.node()), bool.device()); }
 
     /** Elementwise choice: {@code cond ? this : other}; {@code cond} must be bool. */
     public Tensor where(Tensor cond, Tensor other) {
@@ -531,11 +566,60 @@ public class Tensor {
             throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with dtype " + scalarTypeName(cond.dtype()));
         }
         DType t = promote(this, other);
-        return derive(Ops.where(cond.node(), Ops.cast(node(), t), Ops.cast(other.node(), t)), "WhereBackward0", this, other);
+        Device d = Devices.common(cond, this, other);
+        return derive(Ops.where(cond.node(), Ops.cast(node(), t), Ops.cast(other.node(), t)), d, "WhereBackward0", this, other);
     }
 
     /** This tensor converted to {@code dtype}. */
     public Tensor to(DType dtype) { return dtype == dtype() ? this : derive(Ops.cast(node(), dtype), "ToCopyBackward0", this); }
+
+    // ---- devices --------------------------------------------------------------------------------------------------
+
+    /**
+     * This tensor on {@code device} ({@code t.to(device)}): itself when it is already there, as in PyTorch, else a copy
+     * there that gradients flow back through to this tensor on its own device. A GPU this machine doesn't have fails
+     * at once, saying why and which devices there are.
+     */
+    public Tensor to(Device device) { return moved(Devices.resolve(device)); }
+
+    /** {@code t.to("cuda:0")}, {@code t.to("cpu")}. */
+    public Tensor to(String device) { return to(Device.of(device)); }
+
+    /** This tensor on the CPU ({@code t.cpu()}). */
+    public Tensor cpu() { return to(Device.CPU); }
+
+    /** This tensor on the current GPU, {@code cuda:0} ({@code t.cuda()}). */
+    public Tensor cuda() { return to(Device.cuda(0)); }
+
+    /** This tensor on GPU {@code index} ({@code t.cuda(index)}). */
+    public Tensor cuda(int index) { return to(Device.cuda(index)); }
+
+    /**
+     * This tensor on {@code target}, taken as usable. The copy shares this tensor's node (values live in host memory,
+     * so nothing moves until a backend computes), and gradients reach this tensor through it.
+     */
+    Tensor moved(Device target) {
+        if (target.equals(device())) return this;
+        return derive(node(), target, "ToCopyBackward0", this);
+    }
+
+    /**
+     * PyTorch's {@code t.data = other}: this leaf takes {@code other}'s value, shape, dtype and device, keeping its
+     * identity, {@code requires_grad} and {@code .grad}. {@code Module.to} moves parameters in place this way.
+     */
+    public void setData(Tensor other) {
+        if (base != null) throw new IllegalStateException("setData: cannot replace the data of a view; set it on its base");
+        if (!isLeaf()) throw new IllegalStateException("setData: only a leaf takes new data here, not a result of " + gradFn);
+        if (requiresGrad && !other.dtype().isFloating()) {
+            throw new IllegalArgumentException("data set to a tensor that requires gradients must be floating point, got " + other.dtype().torchName());
+        }
+        syncOwner();                        // a compiled step's newer value must not overwrite the new data later
+        Node leaf = Node.leaf(roleOf(node), labelOf(node), other.node().shape(), other.dtype());
+        Realizer.defineLazily(leaf, other.node());
+        node = leaf;
+        device = other.device();
+        version++;
+    }
 
     // ---- reductions -----------------------------------------------------------------------------------------------
 
@@ -608,7 +692,7 @@ public class Tensor {
     public Tensor argmax(int dim) {
         int a = axis(dim);
         requireNonEmptyDim("argmax", a);
-        return new Tensor(argmaxNode(node(), a, false), false, null);
+        return untracked(argmaxNode(node(), a, false), device());
     }
 
     /** The first index of the maximum along axis {@code a} (int64), NaN being the maximum, as PyTorch's argmax. */
@@ -883,6 +967,8 @@ public class Tensor {
 
     /** {@code this fn other} computed in the promoted type and cast back, if PyTorch allows that cast. */
     private Node inPlaceResult(Op.BinaryFn fn, Tensor other, boolean trueDivision) {
+        Device d = Devices.common(this, other);
+        if (!d.equals(device())) throw Devices.mixed(d, device());
         DType t = promote(this, other);
         if (trueDivision && !t.isFloating()) t = DType.F32;
         if (!canCast(t, dtype())) {
@@ -950,7 +1036,7 @@ public class Tensor {
                     : "a leaf Variable that requires grad is being used in an in-place operation.");
         }
         if (track) {
-            Tensor before = new Tensor(node, requiresGrad, gradFn);
+            Tensor before = new Tensor(node, device, requiresGrad, gradFn);
             List<Tensor> inputs = new ArrayList<>(List.of(before));
             inputs.addAll(List.of(others));
             node = result;
@@ -958,7 +1044,7 @@ public class Tensor {
             gradFn = new GradFn(gradFnName, inputs);
             version++;
         } else {
-            assign(Realizer.values(result));
+            assign(Realizer.values(result, device));
         }
         if (owner != null) ownerGeneration = owner.generation();     // this tensor now holds the newest value
     }
@@ -1005,7 +1091,7 @@ public class Tensor {
     private Tensor scalarLike(Number value) {
         boolean floatValue = isFloatNumber(value);
         DType t = floatValue && !dtype().isFloating() ? DType.F32 : !floatValue && dtype() == DType.BOOL ? DType.I64 : dtype();
-        return new Tensor(Ops.scalar(value.doubleValue(), t), false, null).asWrappedScalar();
+        return untracked(Ops.scalar(value.doubleValue(), t), Device.CPU).asWrappedScalar();
     }
 
     private Tensor asWrappedScalar() {

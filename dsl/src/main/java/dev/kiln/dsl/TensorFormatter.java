@@ -37,6 +37,8 @@ final class TensorFormatter {
             ElementFormat f = ElementFormat.choose(t.dtype(), summarize ? shownValues(v, dims, 0, 0) : v);
             body = dims.length == 0 ? f.format(v[0]) : block(v, dims, 0, 0, f, prefix.length(), summarize);
         }
+        // PyTorch names a device other than the CPU before every other suffix
+        if (!t.device().isCpu()) suffixes.add(0, "device='" + t.device() + "'");
         StringBuilder s = new StringBuilder(prefix).append(body);
         for (String suffix : suffixes) s.append(", ").append(suffix);
         return s.append(')').toString();

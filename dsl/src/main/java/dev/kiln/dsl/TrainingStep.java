@@ -23,7 +23,8 @@ import java.util.Map;
  * input shapes: {@code TrainingStep.compile(model, loss, optimizer, exampleInput, exampleTarget)}, then
  * {@code step(input, target)} per batch, returning the loss. Parameters and optimizer state stay where the model and
  * optimizer see them; hyper-parameters changed between steps take effect. A batch of another shape compiles (and
- * caches) another program.
+ * caches) another program. The program is compiled for, and runs on, the backend of the model's device: move the
+ * model ({@code model.to(device)}) and the batches there before compiling.
  */
 public final class TrainingStep implements Tensor.StorageOwner {
     /** The loss of an output against a target, e.g. {@code F::crossEntropy}. */
@@ -68,7 +69,7 @@ public final class TrainingStep implements Tensor.StorageOwner {
     private Slot slotOf(Tensor t) {
         Slot slot = slots.get(t);
         if (slot != null && t.owner() == this && t.version() == slot.syncedVersion) return slot;
-        HostBuffer value = Realizer.buffer(t.node());
+        HostBuffer value = Realizer.buffer(t.node(), t.device());
         if (slot == null) {
             slot = new Slot();
             slot.current = HostBuffer.allocate(value.dtype(), value.length());
@@ -119,7 +120,7 @@ public final class TrainingStep implements Tensor.StorageOwner {
     public int programCount() { return programs.size(); }
 
     private Compiled programFor(Tensor input, Tensor target) {
-        List<Object> key = List.of(input.node().shape(), input.dtype(), target.node().shape(), target.dtype());
+        List<Object> key = List.of(input.node().shape(), input.dtype(), input.device(), target.node().shape(), target.dtype(), target.device());
         Compiled c = programs.computeIfAbsent(key, k -> new Compiled(input, target));
         if (last == null) last = c;
         return c;
@@ -144,9 +145,18 @@ public final class TrainingStep implements Tensor.StorageOwner {
         record Fixed(HostBuffer buffer) implements Binding {}
     }
 
+    /** Where a model's parameters (else its buffers) live: the device its step runs on. */
+    private static Device deviceOf(Module model) {
+        for (Parameter p : model.parameters()) return p.device();
+        for (Tensor b : model.buffers()) return b.device();
+        return Device.CPU;
+    }
+
     /** The program for one input signature. */
     private final class Compiled {
         private final Executor.Compiled compiled;
+        /** The backend it was compiled on, for artifacts. */
+        private final String backend;
         private final List<Binding> bindings = new ArrayList<>();
         private final List<Tensor> updated = new ArrayList<>();
         private HostBuffer[] in, out;
@@ -155,8 +165,11 @@ public final class TrainingStep implements Tensor.StorageOwner {
         private final HostBuffer lossBuffer;
 
         Compiled(Tensor exampleInput, Tensor exampleTarget) {
-            Tensor x = Tensor.placeholder(exampleInput.node().shape(), exampleInput.dtype(), "input");
-            Tensor y = Tensor.placeholder(exampleTarget.node().shape(), exampleTarget.dtype(), "target");
+            Device device = deviceOf(model);
+            Devices.requireUsable(device);
+            // placeholders on the batches' devices: a batch elsewhere than the model fails while tracing, as in PyTorch
+            Tensor x = Tensor.placeholder(exampleInput.node().shape(), exampleInput.dtype(), exampleInput.device(), "input");
+            Tensor y = Tensor.placeholder(exampleTarget.node().shape(), exampleTarget.dtype(), exampleTarget.device(), "target");
             Tensor l = loss.apply(model.invoke(x), y);
             if (l.numel() != 1) throw new IllegalArgumentException("the loss must be a single value, got shape " + l.shape());
             List<Parameter> params = new ArrayList<>();
@@ -192,22 +205,23 @@ public final class TrainingStep implements Tensor.StorageOwner {
                     owned.put(t.node(), new Binding.Updated(t));
                     naming.put(t.node(), "state." + pn + "." + sn);
                 });
-                Tensor value = new Tensor(p.node(), false, null);
-                optimizer.traceUpdate(p, value, new Tensor(grads.get(i), false, null), next).forEach((name, t) -> {
+                Tensor value = Tensor.untracked(p.node(), p.device());
+                optimizer.traceUpdate(p, value, Tensor.untracked(grads.get(i), p.device()), next).forEach((name, t) -> {
                     outputs.add(t.node());
                     updated.add(name.equals("param") ? p : state.get(name));
                 });
                 outputs.add(next.node());
                 updated.add(step);
             }
-            compiled = Executor.compile(outputs);
+            backend = Devices.backendFor(device);
+            compiled = Executor.compile(backend, outputs);
             List<Node> seeds = seeds(outputs);
             for (Node in : compiled.inputs()) {
                 Binding b = owned.get(in);
                 String name = naming.get(in);
                 if (b == null) {
                     boolean seed = seeds.contains(in);
-                    b = seed ? new Binding.Seed(HostBuffer.allocate(DType.I64, 1)) : new Binding.Fixed(Realizer.buffer(in));
+                    b = seed ? new Binding.Seed(HostBuffer.allocate(DType.I64, 1)) : new Binding.Fixed(Realizer.buffer(in, device));
                     name = (seed ? "seed." : "fixed.") + bindings.size();
                 }
                 bindings.add(b);
@@ -277,14 +291,14 @@ public final class TrainingStep implements Tensor.StorageOwner {
                 for (int i = 0; i < bindings.size(); i++) if (bindings.get(i) instanceof Binding.Updated u && u.tensor() == t) index = i;
                 updates.add(index);
             }
-            return new dev.kiln.runtime.aot.StepArtifact(Executor.compilingBackend(), graph, compiled.program().code(), specs, updates,
+            return new dev.kiln.runtime.aot.StepArtifact(backend, graph, compiled.program().code(), specs, updates,
                     values, seedBase, generation);
         }
 
         /** A tensor's value: its buffer directly when it has one (no allocation), else computed. */
         private static HostBuffer value(Tensor t) {
             HostBuffer b = Realizer.existing(t.node());
-            return b != null ? b : Realizer.buffer(t.node());
+            return b != null ? b : Realizer.buffer(t.node(), t.device());
         }
 
         /** The seed inputs of random draws in the graph. */

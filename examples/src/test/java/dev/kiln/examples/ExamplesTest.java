@@ -1,5 +1,6 @@
 package dev.kiln.examples;
 
+import dev.kiln.dsl.Kiln;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -80,5 +81,26 @@ class ExamplesTest {
         assertContains(text, "parameters: 6 (the shared layer counted once), state_dict entries: 8");
         assertContains(text, "tensor([[42., 42., 42., 42., 42., 42., 42., 42.]])");
         assertContains(text, "tensor([-2., -1.,  0.,  1.,  2.])");
+    }
+
+    @Test
+    void devices() throws Exception {
+        String text = run("run", "devices");
+        assertContains(text, "devices: " + Kiln.devices());
+        assertContains(text, "x.device: cpu");
+        assertContains(text, "Z.to(Z.device) is Z: true");
+        if (Kiln.cudaIsAvailable()) {
+            assertContains(text, "using cuda:0");
+            assertContains(text, "net(X).device: cuda:0");
+            assertContains(text, "error: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!");
+        } else {
+            assertContains(text, "CUDA available: false (" + Kiln.cudaUnavailableReason() + ")");
+            assertContains(text, "CUDA device count: 0");
+            assertContains(text, "using cpu");
+            assertContains(text, "net[0].weight.device: cpu");
+            assertContains(text, "net(X).device: cpu");
+            assertContains(text, "the mixed-device demonstration needs a GPU");
+            assertContains(text, "error: cannot use device cuda:0: CUDA is not available: " + Kiln.cudaUnavailableReason());
+        }
     }
 }

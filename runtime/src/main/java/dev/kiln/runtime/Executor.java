@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Computes values of graph nodes on the selected backend ({@code -Dkiln.backend=NAME}, default {@code jvm};
  * {@code interpreter} evaluates with the reference interpreter instead). Compiled programs are cached by the
  * graph's structure — leaves and already-computed values count only by shape and dtype — so running the same
- * computation again on new data compiles nothing.
+ * computation again on new data compiles nothing. {@link #realize(String, List, Map)} and {@link #compile(String, List)}
+ * name the backend instead (the DSL computes a tensor on its device's backend).
  */
 public final class Executor {
     /** The reference interpreter's name as a backend choice. */
@@ -31,7 +32,7 @@ public final class Executor {
     private static final Map<Structure, Program> CACHE = new ConcurrentHashMap<>();
     private static final AtomicLong COMPILATIONS = new AtomicLong();
     private static volatile String backendName = System.getProperty("kiln.backend", "jvm");
-    private static volatile Backend backend;
+    private static final Map<String, java.util.Optional<Backend>> FOUND = new ConcurrentHashMap<>();
 
     private Executor() {}
 
@@ -48,7 +49,15 @@ public final class Executor {
      * which are then inputs rather than recomputed).
      */
     public static List<HostBuffer> realize(List<Node> outputs, Map<Node, HostBuffer> known) {
-        if (backendName.equals(INTERPRETER)) return interpret(outputs, known);
+        return realize(backendName, outputs, known);
+    }
+
+    /**
+     * The values of {@code outputs} computed on the backend called {@code backend} rather than the selected one (the
+     * DSL runs a tensor's work on its device's backend); {@code interpreter} evaluates with the reference interpreter.
+     */
+    public static List<HostBuffer> realize(String backend, List<Node> outputs, Map<Node, HostBuffer> known) {
+        if (backend.equals(INTERPRETER)) return interpret(outputs, known);
         List<Node> order = Graph.topologicalOrder(outputs, n -> n.isLeaf() || known.containsKey(n));
         Map<Node, Integer> position = new IdentityHashMap<>();
         List<Entry> entries = new ArrayList<>();
@@ -66,7 +75,7 @@ public final class Executor {
         }
         List<Integer> outs = new ArrayList<>();
         for (Node o : outputs) outs.add(position.get(o));
-        Program program = CACHE.computeIfAbsent(new Structure(backendName, entries, outs), s -> compile(outputs, known::containsKey).program());
+        Program program = CACHE.computeIfAbsent(new Structure(backend, entries, outs), s -> compile(backend, outputs, known::containsKey).program());
         List<HostBuffer> in = new ArrayList<>();
         for (Node n : inputs) {
             HostBuffer b = known.get(n);
@@ -77,11 +86,12 @@ public final class Executor {
     }
 
     /** Schedules and compiles {@code outputs}, taking the nodes {@code known} accepts as inputs (counted for tests). */
-    private static Compiled compile(List<Node> outputs, java.util.function.Predicate<Node> known) {
+    private static Compiled compile(String backend, List<Node> outputs, java.util.function.Predicate<Node> known) {
+        Backend b = backend(backend);
         COMPILATIONS.incrementAndGet();
         if (dev.kiln.ir.DebugFlags.on("ir")) System.err.println("== ir\n" + Graph.dump(outputs));
         Scheduler.Schedule schedule = Scheduler.schedule(outputs, known);
-        return new Compiled(backend().compile(schedule.graph()), schedule.inputs());
+        return new Compiled(b.compile(schedule.graph()), schedule.inputs());
     }
 
     private static List<HostBuffer> interpret(List<Node> outputs, Map<Node, HostBuffer> known) {
@@ -97,17 +107,19 @@ public final class Executor {
     public record Compiled(Program program, List<Node> inputs) {}
 
     /** Compiles the computation of {@code outputs} from the leaves it depends on, on the selected backend. */
-    public static Compiled compile(List<Node> outputs) {
-        if (backendName.equals(INTERPRETER)) throw new IllegalStateException("compiled programs need a compiling backend, not the interpreter");
-        return compile(outputs, n -> false);
+    public static Compiled compile(List<Node> outputs) { return compile(backendName, outputs); }
+
+    /** Compiles the computation of {@code outputs} on the backend called {@code backend} (a compiled step on a model's device). */
+    public static Compiled compile(String backend, List<Node> outputs) {
+        if (backend.equals(INTERPRETER)) throw new IllegalStateException("compiled programs need a compiling backend, not the interpreter");
+        return compile(backend, outputs, n -> false);
     }
 
     /** Rebuilds a program from stored code on the named backend (ahead-of-time artifacts). */
     public static Program load(String backendName, dev.kiln.ir.kernel.KernelGraph graph, List<byte[]> code) {
-        for (Backend candidate : ServiceLoader.load(Backend.class)) {
-            if (candidate.name().equals(backendName)) return candidate.load(graph, code);
-        }
-        throw new IllegalStateException("the artifact needs backend '" + backendName + "', which is not on the class path");
+        return findBackend(backendName)
+                .orElseThrow(() -> new IllegalStateException("the artifact needs backend '" + backendName + "', which is not on the class path"))
+                .load(graph, code);
     }
 
     /** Sets how many threads the selected backend's programs may use (kiln train/bench --threads). */
@@ -128,7 +140,6 @@ public final class Executor {
     /** Switches backend ({@code jvm}, {@code interpreter}, or any other on the class path). */
     public static void useBackend(String name) {
         backendName = name;
-        backend = null;
     }
 
     /** Runs {@code body} with another backend selected, then restores the previous one. */
@@ -142,21 +153,25 @@ public final class Executor {
         }
     }
 
-    private static Backend backend() {
-        Backend b = backend;
-        if (b != null) return b;
-        List<String> names = new ArrayList<>();
-        for (Backend candidate : ServiceLoader.load(Backend.class)) {
-            names.add(candidate.name());
-            if (candidate.name().equals(backendName)) {
-                backend = candidate;
-                return candidate;
-            }
-        }
-        names.add(INTERPRETER);
-        throw new IllegalStateException("no backend named '" + backendName + "' on the class path; available: " + names);
+    private static Backend backend() { return backend(backendName); }
+
+    private static Backend backend(String name) {
+        return findBackend(name).orElseThrow(() -> {
+            List<String> names = new ArrayList<>();
+            for (Backend candidate : ServiceLoader.load(Backend.class)) names.add(candidate.name());
+            names.add(INTERPRETER);
+            return new IllegalStateException("no backend named '" + name + "' on the class path; available: " + names);
+        });
     }
 
-
-
+    /**
+     * The backend called {@code name} on the class path, or empty when there is none (e.g. {@code cuda} without the
+     * codegen-cuda module). One instance per name, found once: the class path does not change while running.
+     */
+    public static java.util.Optional<Backend> findBackend(String name) {
+        return FOUND.computeIfAbsent(name, n -> {
+            for (Backend candidate : ServiceLoader.load(Backend.class)) if (candidate.name().equals(n)) return java.util.Optional.of(candidate);
+            return java.util.Optional.empty();
+        });
+    }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.dsl.nn;
 
 import dev.kiln.dsl.Autograd;
+import dev.kiln.dsl.Device;
 import dev.kiln.dsl.Tensor;
 import dev.kiln.ir.Scope;
 
@@ -294,6 +295,41 @@ public abstract class Module {
     private static String quoted(List<String> keys) {
         return String.join(", ", keys.stream().map(k -> "\"" + k + "\"").toList());
     }
+
+    // ---- devices ------------------------------------------------------------------------------------------------
+
+    /**
+     * Moves every parameter (with its gradient) and buffer to {@code device} in place and returns this module, as
+     * PyTorch's {@code module.to(device)}: the Parameter objects stay the same, so an optimizer made before still
+     * updates them. A GPU this machine doesn't have fails before anything moves.
+     */
+    public Module to(Device device) {
+        List<Tensor> tensors = new ArrayList<>(parameters());
+        tensors.addAll(buffers());
+        if (tensors.isEmpty()) return this;
+        Device target = tensors.get(0).detach().to(device).device();       // resolves cuda → cuda:0, checks availability
+        Autograd.noGrad(() -> {
+            Set<Tensor> seen = identitySet();
+            for (Tensor t : tensors) {
+                if (!seen.add(t) || t.device().equals(target)) continue;
+                t.setData(t.detach().to(target));
+                Tensor g = t.grad();
+                if (g == null || g.device().equals(target)) continue;
+                if (g.isLeaf() && !g.isView()) g.setData(g.detach().to(target));
+                else t.setGrad(g.to(target));
+            }
+        });
+        return this;
+    }
+
+    /** {@code module.to("cuda:0")}, {@code module.to("cpu")}. */
+    public Module to(String device) { return to(Device.of(device)); }
+
+    /** Moves this module to the CPU ({@code module.cpu()}). */
+    public Module cpu() { return to(Device.CPU); }
+
+    /** Moves this module to the current GPU, {@code cuda:0} ({@code module.cuda()}). */
+    public Module cuda() { return to(Device.cuda(0)); }
 
     // ---- modes and gradients ------------------------------------------------------------------------------------
 
