@@ -2,6 +2,7 @@ package dev.kiln.examples;
 
 import dev.kiln.dsl.Autograd;
 import dev.kiln.dsl.F;
+import dev.kiln.dsl.Device;
 import dev.kiln.dsl.Kiln;
 import dev.kiln.dsl.Tensor;
 import dev.kiln.dsl.TrainingStep;
@@ -51,8 +52,9 @@ final class TrainCommand {
                     + " [--device cpu|cuda] [--threads N] [--out DIR] [--data DIR]");
             return Main.USAGE;
         }
-        if (!o.device().equals("cpu")) {
-            System.err.println("kiln train: --device " + o.device() + " needs the CUDA backend, which this build does not have yet; use --device cpu");
+        Device device = o.device().equals("cuda") ? Device.cuda(0) : Device.CPU;
+        if (device.isCuda() && !Kiln.cudaIsAvailable()) {
+            System.err.println("kiln train: --device cuda: CUDA is not available: " + Kiln.cudaUnavailableReason() + "; use --device cpu");
             return Main.USAGE;
         }
         dev.kiln.runtime.Executor.setThreads(o.threads());
@@ -61,12 +63,12 @@ final class TrainCommand {
         boolean lenet = o.model().equals("lenet");
         Data data = Data.load(o, lenet);
         System.out.println("dataset: " + data.description());
-        Module net = lenet ? new LeNet() : new Sequential(new Flatten(), new Linear(28 * 28, 256), new ReLU(), new Linear(256, 10));
+        Module net = (lenet ? new LeNet() : new Sequential(new Flatten(), new Linear(28 * 28, 256), new ReLU(), new Linear(256, 10))).to(device);
         Optimizer opt = optimizer(o, net);
         DataLoader loader = DataLoader.builder(data.train()).batchSize(o.batch()).shuffle(true).dropLast(true).build();
         Batch first = loader.iterator().next();
         long compileStart = System.nanoTime();
-        TrainingStep step = TrainingStep.compile(net, F::crossEntropy, opt, first.inputs(), first.labels());
+        TrainingStep step = TrainingStep.compile(net, F::crossEntropy, opt, first.inputs().to(device), first.labels().to(device));
         System.out.printf(Locale.ROOT, "compiled the %s training step (batch %d, %s, lr %s) in %.0f ms%n", o.model(), o.batch(),
                 o.optimizer(), o.lr(), (System.nanoTime() - compileStart) / 1e6);
 
@@ -78,14 +80,14 @@ final class TrainCommand {
             double sum = 0;
             int steps = 0;
             for (Batch b : loader) {
-                double loss = step.step(b.inputs(), b.labels());
+                double loss = step.step(b.inputs().to(device), b.labels().to(device));
                 losses.add(loss);
                 sum += loss;
                 steps++;
                 bar.update(steps, sum / steps);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            double accuracy = accuracy(net, data.test());
+            double accuracy = accuracy(net, data.test(), device);
             accuracies.add(accuracy);
             System.out.printf(Locale.ROOT, "epoch %d/%d loss %.4f test_acc %.4f time %.1fs steps_per_s %.0f%n",
                     epoch, o.epochs(), sum / steps, accuracy, seconds, steps / seconds);
@@ -106,13 +108,13 @@ final class TrainCommand {
     }
 
     /** The fraction of test samples classified right, evaluated in batches without gradients. */
-    static double accuracy(Module net, Dataset<?> test) {
+    static double accuracy(Module net, Dataset<?> test, Device device) {
         net.eval();
         long correct = 0, total = 0;
         try (Autograd.Scope ignored = Autograd.noGrad()) {
             for (Batch b : DataLoader.builder(test).batchSize(1000).build()) {
-                Tensor predicted = net.invoke(b.inputs()).argmax(1);
-                correct += (long) predicted.eq(b.labels()).to(DType.I64).sum().item();
+                Tensor predicted = net.invoke(b.inputs().to(device)).argmax(1);
+                correct += (long) predicted.eq(b.labels().to(device)).to(DType.I64).sum().item();
                 total += b.batchSize();
             }
         } finally {

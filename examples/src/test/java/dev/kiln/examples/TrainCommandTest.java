@@ -36,6 +36,25 @@ class TrainCommandTest {
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "loss.png is a PNG");
     }
 
+    /** Without a GPU, --device cuda stops at once saying why (no silent CPU fallback); with one it trains there. */
+    @Test
+    void cudaWithoutAGpuSaysWhy(@TempDir Path out) throws Exception {
+        Assumptions.assumeFalse(dev.kiln.dsl.Kiln.cudaIsAvailable(), "this machine has a GPU; the CUDA path runs in GpuTest and by hand");
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.dispatch(new String[] {"train", "mlp", "--dataset", "synthetic", "--device", "cuda", "--out", out.toString()});
+        } finally {
+            System.setErr(original);
+        }
+        assertEquals(Main.USAGE, code);
+        String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains("--device cuda: CUDA is not available: " + dev.kiln.dsl.Kiln.cudaUnavailableReason()), text);
+        assertTrue(text.contains("use --device cpu"), text);
+    }
+
     @Test
     void oneEpochOfLeNetOnFashionMnistReaches83Percent(@TempDir Path out) throws Exception {
         boolean present = KnownDataset.FASHION_MNIST.find(null).isPresent();
