@@ -165,19 +165,7 @@ public final class Safetensors {
         }
         span[0] = begin;
         span[1] = end;
-        ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) (long) begin, (int) expected).slice().order(ByteOrder.LITTLE_ENDIAN);
-        HostBuffer data = HostBuffer.allocate(dtype, (int) numel);
-        switch (dtype) {
-            case F32 -> buf.asFloatBuffer().get((float[]) data.array());
-            case F64 -> buf.asDoubleBuffer().get((double[]) data.array());
-            case I32 -> buf.asIntBuffer().get((int[]) data.array());
-            case I64 -> buf.asLongBuffer().get((long[]) data.array());
-            case BOOL -> {
-                byte[] b = (byte[]) data.array();
-                buf.get(b);
-                for (int i = 0; i < b.length; i++) if (b[i] != 0) b[i] = 1;
-            }
-        }
+        HostBuffer data = HostBuffer.readLittleEndian(dtype, (int) numel, ByteBuffer.wrap(bytes, dataStart + (int) (long) begin, (int) expected));
         return new Buffer(s, data);
     }
 

@@ -120,8 +120,7 @@ final class CudaProgram implements Program {
         JCudaDriver.cuModuleLoadData(module, terminated);
         CUdeviceptr[] buffers = new CUdeviceptr[graph.buffers().size()];
         Map<Integer, CUdeviceptr> slots = new HashMap<>();
-        Map<Integer, Long> slotBytes = new HashMap<>();
-        for (KernelGraph.BufferInfo b : graph.buffers()) if (b.slot() >= 0) slotBytes.merge(b.slot(), bytes(b.id()), Math::max);
+        Map<Integer, Long> slotBytes = graph.slotBytes();
         for (KernelGraph.BufferInfo b : graph.buffers()) {
             if (b.slot() >= 0) {
                 buffers[b.id()] = slots.computeIfAbsent(b.slot(), s -> allocate(slotBytes.get(s)));
@@ -151,10 +150,7 @@ final class CudaProgram implements Program {
         return p;
     }
 
-    private long bytes(int id) {
-        KernelGraph.BufferInfo b = graph.buffer(id);
-        return (long) b.shape().numel() * b.dtype().byteSize();
-    }
+    private long bytes(int id) { return graph.buffer(id).bytes(); }
 
     private static Pointer host(HostBuffer b) {
         return switch (b.dtype()) {

@@ -11,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Runs rendered CUDA C on the CPU: the kernels of many graphs, with kiln_host_shim.h in front, compiled by the
@@ -42,7 +40,7 @@ public final class HostShim {
             Files.writeString(source, harness(cases));
             Tools.run(workDir, List.of(cxx, "-std=c++17", "-O1", "-fwrapv", "-w", "-o", exe.toString(), source.toString()), "compiling the host shim");
             ByteArrayOutputStream inputs = new ByteArrayOutputStream();
-            for (Case c : cases) for (HostBuffer b : c.inputs()) inputs.write(BufferBytes.toBytes(b));
+            for (Case c : cases) for (HostBuffer b : c.inputs()) inputs.write(b.toLittleEndian());
             Files.write(in, inputs.toByteArray());
             Tools.run(workDir, List.of(exe.toString(), in.toString(), out.toString()), "running the host shim");
             ByteBuffer results = ByteBuffer.wrap(Files.readAllBytes(out));
@@ -51,7 +49,7 @@ public final class HostShim {
                 List<HostBuffer> outputs = new ArrayList<>();
                 for (int id : c.graph().outputs()) {
                     KernelGraph.BufferInfo b = c.graph().buffer(id);
-                    outputs.add(BufferBytes.read(results, b.dtype(), b.shape().numel()));
+                    outputs.add(HostBuffer.readLittleEndian(b.dtype(), b.shape().numel(), results));
                 }
                 all.add(outputs);
             }
@@ -100,23 +98,19 @@ public final class HostShim {
     private static String caseFunction(int index, KernelGraph g, CudaSource src) {
         CWriter w = new CWriter();
         w.open("static void case_" + index + "(std::FILE* in, std::FILE* out)");
-        Map<Integer, Long> slotBytes = new TreeMap<>();
-        for (KernelGraph.BufferInfo b : g.buffers()) {
-            if (b.slot() >= 0) slotBytes.merge(b.slot(), bytes(b), Math::max);
-        }
-        slotBytes.forEach((slot, n) -> w.line("std::vector<double> slot" + slot + "(" + (n + 7) / 8 + ");")
+        g.slotBytes().forEach((slot, n) -> w.line("std::vector<double> slot" + slot + "(" + (n + 7) / 8 + ");")
                 .line("std::memset(slot" + slot + ".data(), 0xff, slot" + slot + ".size() * 8);"));
         for (KernelGraph.BufferInfo b : g.buffers()) {
             String type = CTypes.element(b.dtype());
             if (b.slot() >= 0) {
                 w.line(type + "* b" + b.id() + " = (" + type + "*) slot" + b.slot() + ".data();");
             } else {
-                w.line("std::vector<double> own" + b.id() + "(" + (bytes(b) + 7) / 8 + ");")
+                w.line("std::vector<double> own" + b.id() + "(" + (b.bytes() + 7) / 8 + ");")
                         .line("std::memset(own" + b.id() + ".data(), 0xff, own" + b.id() + ".size() * 8);")
                         .line(type + "* b" + b.id() + " = (" + type + "*) own" + b.id() + ".data();");
             }
         }
-        for (int id : g.inputs()) w.line("kiln_read(in, b" + id + ", " + bytes(g.buffer(id)) + ");");
+        for (int id : g.inputs()) w.line("kiln_read(in, b" + id + ", " + g.buffer(id).bytes() + ");");
         for (Launch l : src.launches()) {
             if (l.empty()) continue;
             List<String> args = new ArrayList<>();
@@ -124,10 +118,8 @@ public final class HostShim {
             w.line("kiln_launch(dim3(" + l.gridX() + ", " + l.gridY() + ", " + l.gridZ() + "), dim3(" + l.block() + "), [&] { "
                     + l.name() + "(" + String.join(", ", args) + "); });");
         }
-        for (int id : g.outputs()) w.line("kiln_write(out, b" + id + ", " + bytes(g.buffer(id)) + ");");
+        for (int id : g.outputs()) w.line("kiln_write(out, b" + id + ", " + g.buffer(id).bytes() + ");");
         w.close();
         return w.toString();
     }
-
-    private static long bytes(KernelGraph.BufferInfo b) { return (long) b.shape().numel() * b.dtype().byteSize(); }
 }

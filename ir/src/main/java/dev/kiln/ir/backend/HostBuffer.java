@@ -74,6 +74,41 @@ public final class HostBuffer {
         }
     }
 
+    /** The elements as little-endian bytes (the layout of safetensors files and of CUDA device memory). */
+    public byte[] toLittleEndian() {
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(length * dtype.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> out.asFloatBuffer().put((float[]) array, 0, length);
+            case F64 -> out.asDoubleBuffer().put((double[]) array, 0, length);
+            case I32 -> out.asIntBuffer().put((int[]) array, 0, length);
+            case I64 -> out.asLongBuffer().put((long[]) array, 0, length);
+            case BOOL -> out.put((byte[]) array, 0, length);
+        }
+        return out.array();
+    }
+
+    /**
+     * Reads {@code length} little-endian elements of {@code dtype} from {@code in} at its position and advances it;
+     * any non-zero bool byte reads as 1.
+     */
+    public static HostBuffer readLittleEndian(DType dtype, int length, java.nio.ByteBuffer in) {
+        HostBuffer b = allocate(dtype, length);
+        java.nio.ByteBuffer slice = in.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> slice.asFloatBuffer().get((float[]) b.array);
+            case F64 -> slice.asDoubleBuffer().get((double[]) b.array);
+            case I32 -> slice.asIntBuffer().get((int[]) b.array);
+            case I64 -> slice.asLongBuffer().get((long[]) b.array);
+            case BOOL -> {
+                byte[] bytes = (byte[]) b.array;
+                slice.get(bytes);
+                for (int i = 0; i < bytes.length; i++) if (bytes[i] != 0) bytes[i] = 1;
+            }
+        }
+        in.position(in.position() + length * dtype.byteSize());
+        return b;
+    }
+
     public double[] toDoubles() {
         double[] v = new double[length];
         for (int i = 0; i < length; i++) v[i] = get(i);

@@ -21,7 +21,10 @@ public record KernelGraph(List<BufferInfo> buffers, List<Integer> inputs, List<I
 
     public enum Role { INPUT, OUTPUT, TEMP }
 
-    public record BufferInfo(int id, Shape shape, DType dtype, Role role, int slot) implements java.io.Serializable {}
+    public record BufferInfo(int id, Shape shape, DType dtype, Role role, int slot) implements java.io.Serializable {
+        /** Its size in bytes. */
+        public long bytes() { return (long) shape.numel() * dtype.byteSize(); }
+    }
 
     public BufferInfo buffer(int id) { return buffers.get(id); }
 
@@ -61,6 +64,13 @@ public record KernelGraph(List<BufferInfo> buffers, List<Integer> inputs, List<I
             throw new java.io.IOException("not a kernel graph of this Kiln version: "
                     + (rejected[0] != null ? "it contains a " + rejected[0] + ", which a kernel graph never holds" : e.getMessage()), e);
         }
+    }
+
+    /** Each temporary slot's size in bytes: the largest buffer it holds (for backends that allocate raw memory). */
+    public java.util.Map<Integer, Long> slotBytes() {
+        java.util.Map<Integer, Long> bytes = new java.util.TreeMap<>();
+        for (BufferInfo b : buffers) if (b.slot() >= 0) bytes.merge(b.slot(), b.bytes(), Math::max);
+        return bytes;
     }
 
     /** The number of distinct temporary slots the memory plan uses. */
