@@ -28,9 +28,15 @@ public final class JvmBackend implements Backend {
             throw new IllegalArgumentException(code.size() + " classes for " + graph.kernels().size() + " kernels");
         }
         List<JvmProgram.Step> steps = new ArrayList<>();
+        code = new ArrayList<>(code);
         for (int i = 0; i < graph.kernels().size(); i++) {
             Kernel k = graph.kernels().get(i);
             Object generated = KernelCompiler.instantiate(code.get(i));
+            if (k instanceof Kernel.Contraction c && !packsForThisGemm((ContractionKernel) generated, c)) {
+                // saved where the GEMM core had other panels (another vector width): generate this kernel again
+                code.set(i, KernelCompiler.generate(k, graph, "K" + i));
+                generated = KernelCompiler.instantiate(code.get(i));
+            }
             steps.add(switch (k) {
                 case Kernel.Contraction c -> JvmProgram.contraction(c, (ContractionKernel) generated, graph);
                 case Kernel.Pointwise p -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), p.shape().numel());
@@ -38,6 +44,10 @@ public final class JvmBackend implements Backend {
             });
         }
         return new JvmProgram(graph, steps, code);
+    }
+
+    private static boolean packsForThisGemm(ContractionKernel generated, Kernel.Contraction c) {
+        return generated.panelRows() == KernelCompiler.panelRows(c) && generated.panelCols() == KernelCompiler.panelCols(c);
     }
 
     @Override public void useThreads(int threads) { Threads.setThreads(threads); }

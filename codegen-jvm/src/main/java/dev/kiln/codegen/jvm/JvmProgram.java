@@ -152,8 +152,10 @@ final class JvmProgram implements Program {
                 .plus(Ix.var(Kernel.Contraction.M, c.m()).times(c.n())).plus(Ix.var(Kernel.Contraction.N, c.n()));
         boolean inPlace = c.outIndex().equals(rowMajor) && graph.buffer(c.output()).dtype() == t;
         boolean plainStore = inPlace && c.epilogue() instanceof Expr.Acc;
-        Object packA = a == null ? HostBuffer.allocate(t, c.m() * c.k()).array() : null;
-        Object packB = b == null ? HostBuffer.allocate(t, c.k() * c.n()).array() : null;
+        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: the packers write row-major
+        Object packA = a == null ? HostBuffer.allocate(t, padded(c.m(), rows) * c.k()).array() : null;
+        Object packB = b == null ? HostBuffer.allocate(t, padded(c.n(), cols) * c.k()).array() : null;
+        boolean aPanels = a == null && rows > 0, bPanels = b == null && cols > 0;
         Object temp = inPlace ? null : HostBuffer.allocate(t, c.m() * c.n()).array();
         long work = (long) c.m() * c.n();
         return buffers -> {
@@ -166,7 +168,12 @@ final class JvmProgram implements Program {
                 else { generated.packB(buffers, batch, packB); bArr = packB; bOff = 0; brs = c.n(); bcs = 1; }
                 Object cArr = inPlace ? buffers[c.output()] : temp;
                 int cOff = inPlace ? batch * c.m() * c.n() : 0;
-                multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
+                if (aPanels || bPanels) {
+                    Gemm.best().sgemmPanels(c.m(), c.n(), c.k(), (float[]) aArr, aOff, ars, acs, aPanels, (float[]) bArr, bOff, brs, bcs, bPanels,
+                            (float[]) cArr, cOff, c.n(), false, Threads.parallelism());
+                } else {
+                    multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
+                }
                 if (plainStore) continue;
                 if (Threads.serial(c.m(), work)) {
                     generated.epilogue(buffers, batch, cArr, cOff, 0, c.m());
@@ -176,6 +183,11 @@ final class JvmProgram implements Program {
                 }
             }
         };
+    }
+
+    /** {@code size} rounded up to whole panels of {@code width} (unchanged when 0: row-major). */
+    private static int padded(int size, int width) {
+        return width == 0 ? size : (size + width - 1) / width * width;
     }
 
     private static void multiply(DType t, int m, int n, int k, Object a, int aOff, int ars, int acs, Object b, int bOff, int brs, int bcs, Object c, int cOff) {

@@ -231,6 +231,58 @@ public final class Ix implements java.io.Serializable {
         return result;
     }
 
+    /**
+     * An expression equal to this one wherever each loop variable {@code ranges[i][0]} lies in
+     * {@code [ranges[i][1], ranges[i][2]]}, simplified with those narrower ranges (all at once): under a guard such
+     * as {@code 1 ≤ i3 ≤ 10}, {@code (10·i2 + i3 + 99)/100} is 1 when {@code i2 ≤ 9}. Only valid where the ranges
+     * hold (inside the guard); variables that don't occur are ignored.
+     */
+    public Ix within(List<long[]> ranges) {
+        Ix x = this;
+        List<Var> narrowed = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        for (long[] r : ranges) {
+            Var v = x.findVar((int) r[0]);
+            if (v == null) continue;
+            long lo = Math.max(r[1], 0), hi = Math.min(r[2], v.extent() - 1);
+            if (lo > hi || (lo == 0 && hi == v.extent() - 1)) continue;
+            // i = lo + i', with i' in [0, hi - lo] under a negative id (real ids are never negative)
+            x = x.substitute(v.id(), var(-1 - v.id(), (int) (hi - lo + 1)).plus(lo));
+            narrowed.add(v);
+            offsets.add(lo);
+        }
+        for (int i = 0; i < narrowed.size(); i++) {
+            Var v = narrowed.get(i);
+            x = x.substitute(-1 - v.id(), var(v.id(), v.extent()).plus(-offsets.get(i)));
+        }
+        return x;
+    }
+
+    /**
+     * When this is {@code c·v + k} for one loop variable v: {@code {v's id, lo, hi}}, the range of v for which
+     * {@code boundLo ≤ this ≤ boundHi}. Otherwise null.
+     */
+    public long[] solveForVar(long boundLo, long boundHi) {
+        if (terms.size() != 1 || !(terms.get(0).atom() instanceof Var v)) return null;
+        long c = terms.get(0).coef(), a = boundLo - constant, b = boundHi - constant;     // a ≤ c·v ≤ b
+        return c > 0 ? new long[] {v.id(), ceilDiv(a, c), Math.floorDiv(b, c)}
+                     : new long[] {v.id(), ceilDiv(b, c), Math.floorDiv(a, c)};
+    }
+
+    private static long ceilDiv(long x, long y) { return -Math.floorDiv(-x, y); }
+
+    private Var findVar(int id) {
+        for (Term t : terms) {
+            Var v = switch (t.atom()) {
+                case Var x -> x.id() == id ? x : null;
+                case Div d -> d.x().findVar(id);
+                case Mod m -> m.x().findVar(id);
+            };
+            if (v != null) return v;
+        }
+        return null;
+    }
+
     /** The value for concrete loop variables (indexed by id). */
     public long evaluate(long[] vars) {
         long v = constant;

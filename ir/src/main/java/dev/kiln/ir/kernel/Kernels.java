@@ -42,29 +42,43 @@ public final class Kernels {
 
     /** {@code e} with loop variable {@code var} replaced by {@code value} in every index. */
     public static Expr substitute(Expr e, int var, Ix value) {
+        return mapIndices(e, ix -> ix.substitute(var, value));
+    }
+
+    /**
+     * {@code e} as evaluated where every bound holds: each bound of the form {@code lo ≤ c·v + k ≤ hi} narrows loop
+     * variable v's range, and every index inside is simplified with the narrower ranges (see {@link Ix#within}).
+     */
+    public static Expr within(Expr e, List<Expr.Bound> bounds) {
+        List<long[]> ranges = new ArrayList<>();
+        for (Expr.Bound b : bounds) {
+            long[] range = b.index().solveForVar(b.lo(), b.hi());
+            if (range != null) ranges.add(range);
+        }
+        return ranges.isEmpty() ? e : mapIndices(e, ix -> ix.within(ranges));
+    }
+
+    /** {@code e} with {@code f} applied to every index; masks whose bounds become always true (or false) fold away. */
+    public static Expr mapIndices(Expr e, java.util.function.UnaryOperator<Ix> f) {
         return switch (e) {
-            case Expr.Load l -> new Expr.Load(l.buffer(), l.index().substitute(var, value), l.dtype());
+            case Expr.Load l -> new Expr.Load(l.buffer(), f.apply(l.index()), l.dtype());
             case Expr.Const c -> c;
             case Expr.Acc a -> a;
-            case Expr.Unary u -> new Expr.Unary(u.fn(), substitute(u.x(), var, value), u.dtype());
-            case Expr.Binary b -> new Expr.Binary(b.fn(), substitute(b.a(), var, value), substitute(b.b(), var, value), b.dtype());
-            case Expr.Where w -> new Expr.Where(substitute(w.cond(), var, value), substitute(w.a(), var, value), substitute(w.b(), var, value), w.dtype());
-            case Expr.Cast c -> new Expr.Cast(substitute(c.x(), var, value), c.dtype());
+            case Expr.Unary u -> new Expr.Unary(u.fn(), mapIndices(u.x(), f), u.dtype());
+            case Expr.Binary b -> new Expr.Binary(b.fn(), mapIndices(b.a(), f), mapIndices(b.b(), f), b.dtype());
+            case Expr.Where w -> new Expr.Where(mapIndices(w.cond(), f), mapIndices(w.a(), f), mapIndices(w.b(), f), w.dtype());
+            case Expr.Cast c -> new Expr.Cast(mapIndices(c.x(), f), c.dtype());
             case Expr.Masked m -> {
                 List<Expr.Bound> bounds = new java.util.ArrayList<>();
-                boolean always = true;
                 for (Expr.Bound b : m.bounds()) {
-                    Ix i = b.index().substitute(var, value);
+                    Ix i = f.apply(b.index());
                     if (i.max() < b.lo() || i.min() > b.hi()) yield new Expr.Const(m.fill(), m.dtype());
-                    if (i.min() < b.lo() || i.max() > b.hi()) {
-                        bounds.add(new Expr.Bound(i, b.lo(), b.hi()));
-                        always = false;
-                    }
+                    if (i.min() < b.lo() || i.max() > b.hi()) bounds.add(new Expr.Bound(i, b.lo(), b.hi()));
                 }
-                Expr x = substitute(m.x(), var, value);
-                yield always ? x : new Expr.Masked(bounds, x, m.fill(), m.dtype());
+                Expr x = mapIndices(m.x(), f);
+                yield bounds.isEmpty() ? x : new Expr.Masked(bounds, x, m.fill(), m.dtype());
             }
-            case Expr.Random r -> new Expr.Random(substitute(r.seed(), var, value), r.salt(), r.element().substitute(var, value));
+            case Expr.Random r -> new Expr.Random(mapIndices(r.seed(), f), r.salt(), f.apply(r.element()));
         };
     }
 

@@ -375,7 +375,7 @@ public final class Scheduler {
                 if (b.index().min() < b.lo() || b.index().max() > b.hi()) needed.add(b);
             }
             Expr x = inner.get();
-            return needed.isEmpty() ? x : new Expr.Masked(needed, x, fill, t);
+            return needed.isEmpty() ? x : new Expr.Masked(needed, Kernels.within(x, needed), fill, t);
         }
 
         private static IllegalStateException unrealized(Node n) {

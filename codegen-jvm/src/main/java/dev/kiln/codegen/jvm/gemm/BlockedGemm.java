@@ -75,6 +75,28 @@ abstract class BlockedGemm implements Gemm {
                             float[] b, int bOffset, int bRowStride, int bColStride,
                             float[] c, int cOffset, int ldc,
                             boolean accumulate, Parallelism par) {
+        multiply(m, n, k, a, aOffset, aRowStride, aColStride, false, b, bOffset, bRowStride, bColStride, false,
+                c, cOffset, ldc, accumulate, par);
+    }
+
+    @Override public final int panelRows() { return mr; }
+
+    @Override public final int panelCols() { return nr; }
+
+    @Override
+    public final void sgemmPanels(int m, int n, int k,
+                                  float[] a, int aOffset, int aRowStride, int aColStride, boolean aPanels,
+                                  float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
+                                  float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par) {
+        multiply(m, n, k, a, aOffset, aRowStride, aColStride, aPanels, b, bOffset, bRowStride, bColStride, bPanels,
+                c, cOffset, ldc, accumulate, par);
+    }
+
+    private void multiply(int m, int n, int k,
+                          float[] a, int aOffset, int aRowStride, int aColStride, boolean aPanels,
+                          float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
+                          float[] c, int cOffset, int ldc,
+                          boolean accumulate, Parallelism par) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative size: m=" + m + " n=" + n + " k=" + k);
         if (par == null) par = Parallelism.SINGLE;
         if (m == 0 || n == 0) return;
@@ -86,24 +108,25 @@ abstract class BlockedGemm implements Gemm {
             }
             return;
         }
-        checkRange("A", a, aOffset, m, aRowStride, k, aColStride);
-        checkRange("B", b, bOffset, k, bRowStride, n, bColStride);
-        if ((long) m * n * k <= SMALL_WORK && small() != this) {
+        if (aPanels) checkRange("A panels", a, aOffset, 1, 0, roundUp(m, mr) * k, 1);
+        else checkRange("A", a, aOffset, m, aRowStride, k, aColStride);
+        if (bPanels) checkRange("B panels", b, bOffset, 1, 0, roundUp(n, nr) * k, 1);
+        else checkRange("B", b, bOffset, k, bRowStride, n, bColStride);
+        if ((long) m * n * k <= SMALL_WORK && small() != this && !aPanels && !bPanels) {
             // tiny: packing does not pay off, and the scalar code needs no JIT warm-up to run
             // allocation-free (same fma chains, so the same bits)
             small().sgemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, ldc, accumulate, Parallelism.SINGLE);
             return;
         }
-
         final int t = par.threads();
         final int mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr;
         if (t <= 1 || (long) m * n * k < 64L * 64 * 64 || (mTiles == 1 && nTiles == 1)) {
-            serial(0, m, 0, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+            serial(0, m, 0, n, k, a, aOffset, aRowStride, aColStride, aPanels, b, bOffset, bRowStride, bColStride, bPanels,
                     c, cOffset, ldc, accumulate);
             return;
         }
-        final Operands o = new Operands(k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+        final Operands o = new Operands(k, a, aOffset, aRowStride, aColStride, aPanels, b, bOffset, bRowStride, bColStride, bPanels,
                 c, cOffset, ldc, accumulate);
         // Per-thread work with each split, ∝ (largest share of tiles) × tile size × other dimension.
         int tn = Math.min(t, nTiles), tm = Math.min(t, mTiles);
@@ -114,22 +137,22 @@ abstract class BlockedGemm implements Gemm {
         } else {
             Parallel.forEach(par, tm, chunk -> {
                 int t0 = share(mTiles, chunk, tm), t1 = share(mTiles, chunk + 1, tm);
-                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, o.k(), o.a(), o.aOff(), o.ars(), o.acs(),
-                        o.b(), o.bOff(), o.brs(), o.bcs(), o.c(), o.cOff(), o.ldc(), o.accumulate());
+                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, o.k(), o.a(), o.aOff(), o.ars(), o.acs(), o.aPanels(),
+                        o.b(), o.bOff(), o.brs(), o.bcs(), o.bPanels(), o.c(), o.cOff(), o.ldc(), o.accumulate());
             });
         }
     }
 
-    /** Problems with at most this many multiply-adds go to {@link #small()}. */
-    static final long SMALL_WORK = 2048;
+    /** Problems with at most this many multiply-adds go to {@link #small()} (unless an operand comes in panels). */
+    static final long SMALL_WORK = Gemm.SMALL_WORK;
 
     /** The implementation for tiny problems (this one by default). */
     BlockedGemm small() {
         return this;
     }
 
-    /** A multithreaded call's operands (one small object per call; the hot loops read locals). */
-    record Operands(int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+    /** A call's operands (one small object per call; the hot loops read locals). Panels: already in the kernel's layout. */
+    record Operands(int k, float[] a, int aOff, int ars, int acs, boolean aPanels, float[] b, int bOff, int brs, int bcs, boolean bPanels,
                     float[] c, int cOff, int ldc, boolean accumulate) {}
 
     private static int share(int total, int chunk, int chunks) {
@@ -153,26 +176,37 @@ abstract class BlockedGemm implements Gemm {
         return Math.min(kcBlock, roundUp((k + blocks - 1) / blocks, 8));
     }
 
-    /** C[i0..i1)[j0..j1) on the current thread (allocates nothing once the buffers have grown). */
+    /** C[i0..i1)[j0..j1) on the current thread (allocates nothing once the buffers have grown); i0, j0 start whole tiles. */
     private void serial(int i0, int i1, int j0, int j1, int k,
-                        float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                        float[] a, int aOff, int ars, int acs, boolean aPanels, float[] b, int bOff, int brs, int bcs, boolean bPanels,
                         float[] c, int cOff, int ldc, boolean accumulate) {
         final int kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
-        Workspace ws = workspace(Math.min(mcBlock, roundUp(i1 - i0, mr)) * kcMax,
-                Math.min(ncBlock, roundUp(j1 - j0, nr)) * kcMax);
-        final float[] ap = ws.ap, bp = ws.bp;
+        Workspace ws = workspace(aPanels ? 0 : Math.min(mcBlock, roundUp(i1 - i0, mr)) * kcMax,
+                bPanels ? 0 : Math.min(ncBlock, roundUp(j1 - j0, nr)) * kcMax);
         for (int ic = i0; ic < i1; ic += mcBlock) {
             int mc = Math.min(mcBlock, i1 - ic);
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
-                packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, ap, 0);
+                float[] ap = aPanels ? a : ws.ap;
+                int aBase = aPanels ? panelBlock(aOff, ic, mr, k, pc) : 0, aStep = aPanels ? mr * k : mr * kc;
+                if (!aPanels) packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, ap, 0);
                 for (int jc = j0; jc < j1; jc += ncBlock) {
                     int nc = Math.min(ncBlock, j1 - jc);
-                    packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp, 0);
-                    macro(mc, nc, kc, ap, bp, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
+                    float[] bp = bPanels ? b : ws.bp;
+                    int bBase = bPanels ? panelBlock(bOff, jc, nr, k, pc) : 0, bStep = bPanels ? nr * k : nr * kc;
+                    if (!bPanels) packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp, 0);
+                    macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
                 }
             }
         }
+    }
+
+    /**
+     * Where depth {@code pc} of the panel holding row (or column) {@code first} (a multiple of {@code width}) starts,
+     * in panel layout: element (i, p) at {@code off + ((i / width) * k + p) * width + i % width}.
+     */
+    private static int panelBlock(int off, int first, int width, int k, int pc) {
+        return off + (first / width * k + pc) * width;
     }
 
     /** Threads split the columns; per (ic, pc) block they pack A together, then each its own B. */
@@ -180,46 +214,56 @@ abstract class BlockedGemm implements Gemm {
         final int k = o.k(), kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
         final int mcMax = Math.min(mcBlock, roundUp(m, mr));
         final int ncMax = Math.min(ncBlock, roundUp((nTiles + chunks - 1) / chunks * nr, nr));
-        final float[] ap = workspace(mcMax * kcMax, 0).ap; // the caller's A buffer is the shared one
+        final float[] ap = o.aPanels() ? o.a() : workspace(mcMax * kcMax, 0).ap; // the caller's A buffer is the shared one
         for (int ic = 0; ic < m; ic += mcBlock) {
             final int icF = ic, mc = Math.min(mcBlock, m - ic);
             final int panels = (mc + mr - 1) / mr;
             for (int pc = 0; pc < k; pc += kcStep) {
                 final int pcF = pc, kc = Math.min(kcStep, k - pc);
-                final int aBase = o.aOff() + ic * o.ars() + pc * o.acs();
-                final int packChunks = Math.min(chunks, panels);
-                Parallel.forEach(par, packChunks, chunk -> {
-                    int p0 = share(panels, chunk, packChunks), p1 = share(panels, chunk + 1, packChunks);
-                    int r0 = p0 * mr, r1 = Math.min(mc, p1 * mr);
-                    packA(o.a(), aBase + r0 * o.ars(), o.ars(), o.acs(), r1 - r0, kc, ap, r0 * kc);
-                });
+                final int aBase = o.aPanels() ? panelBlock(o.aOff(), ic, mr, k, pc) : 0, aStep = o.aPanels() ? mr * k : mr * kc;
+                if (!o.aPanels()) {
+                    final int aSrc = o.aOff() + ic * o.ars() + pc * o.acs();
+                    final int packChunks = Math.min(chunks, panels);
+                    Parallel.forEach(par, packChunks, chunk -> {
+                        int p0 = share(panels, chunk, packChunks), p1 = share(panels, chunk + 1, packChunks);
+                        int r0 = p0 * mr, r1 = Math.min(mc, p1 * mr);
+                        packA(o.a(), aSrc + r0 * o.ars(), o.ars(), o.acs(), r1 - r0, kc, ap, r0 * kc);
+                    });
+                }
                 final boolean load = o.accumulate() || pc > 0;
                 Parallel.forEach(par, chunks, chunk -> {
                     int j0 = share(nTiles, chunk, chunks) * nr, j1 = Math.min(n, share(nTiles, chunk + 1, chunks) * nr);
-                    Workspace ws = workspace(0, ncMax * kcMax);
+                    Workspace ws = workspace(0, o.bPanels() ? 0 : ncMax * kcMax);
                     for (int jc = j0; jc < j1; jc += ncBlock) {
                         int nc = Math.min(ncBlock, j1 - jc);
-                        packB(o.b(), o.bOff() + pcF * o.brs() + jc * o.bcs(), o.brs(), o.bcs(), kc, nc, ws.bp, 0);
-                        macro(mc, nc, kc, ap, ws.bp, o.c(), o.cOff() + icF * o.ldc() + jc, o.ldc(), load, ws.tile);
+                        float[] bp = o.bPanels() ? o.b() : ws.bp;
+                        int bBase = o.bPanels() ? panelBlock(o.bOff(), jc, nr, k, pcF) : 0, bStep = o.bPanels() ? nr * k : nr * kc;
+                        if (!o.bPanels()) packB(o.b(), o.bOff() + pcF * o.brs() + jc * o.bcs(), o.brs(), o.bcs(), kc, nc, bp, 0);
+                        macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, o.c(), o.cOff() + icF * o.ldc() + jc, o.ldc(), load, ws.tile);
                     }
                 });
             }
         }
     }
 
-    /** C block (mc × nc at co) from packed A (mc × kc) and packed B (kc × nc). */
-    private void macro(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int co, int ldc, boolean load, float[] tile) {
+    /**
+     * C block (mc × nc at co) from A and B micro-panels: A's panel for rows ir.. at {@code aBase + ir / mr * aStep},
+     * B's for columns jr.. at {@code bBase + jr / nr * bStep}, each kc deep.
+     */
+    private void macro(int mc, int nc, int kc, float[] ap, int aBase, int aStep, float[] bp, int bBase, int bStep,
+                       float[] c, int co, int ldc, boolean load, float[] tile) {
         final int mr = this.mr, nr = this.nr;
         for (int ir = 0; ir < mc; ir += mr) {
             int h = Math.min(mr, mc - ir);
-            int ao = ir * kc;
+            int ao = aBase + ir / mr * aStep;
             int rowC = co + ir * ldc;
             for (int jr = 0; jr < nc; jr += nr) {
                 int w = Math.min(nr, nc - jr);
+                int bo = bBase + jr / nr * bStep;
                 if (h == mr && w == nr) {
-                    kernel(kc, ap, ao, bp, jr * kc, c, rowC + jr, ldc, load);
+                    kernel(kc, ap, ao, bp, bo, c, rowC + jr, ldc, load);
                 } else {
-                    edgeTile(kc, ap, ao, bp, jr * kc, c, rowC + jr, ldc, load, h, w, tile);
+                    edgeTile(kc, ap, ao, bp, bo, c, rowC + jr, ldc, load, h, w, tile);
                 }
             }
         }

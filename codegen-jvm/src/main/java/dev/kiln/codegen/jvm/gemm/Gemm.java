@@ -35,6 +35,34 @@ public interface Gemm {
         sgemm(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, accumulate, par);
     }
 
+    /**
+     * Problems of at most this many multiply-adds run on simple unblocked code (no packing, allocation-free from the
+     * first call); giving them operands in panel layout only costs.
+     */
+    long SMALL_WORK = 2048;
+
+    /** Rows per A panel of {@link #sgemmPanels} (the micro-kernel's row count). */
+    int panelRows();
+
+    /** Columns per B panel of {@link #sgemmPanels} (the micro-kernel's column count). */
+    int panelCols();
+
+    /**
+     * {@link #sgemm} with operands that may already be in the micro-kernel's panel layout, so the core doesn't pack
+     * them again (generated code can write its gathered operands that way directly). In panel layout, with
+     * {@code r = panelRows()} and {@code q = panelCols()}:
+     * <pre>
+     *   A[i][p] = a[aOffset + ((i / r)·k + p)·r + i % r]      (the array holds roundUp(m, r)·k values)
+     *   B[p][j] = b[bOffset + ((j / q)·k + p)·q + j % q]      (the array holds roundUp(n, q)·k values)
+     * </pre>
+     * Padding rows/columns are read but their products are discarded; a panel operand's strides are ignored. Same
+     * fma chains, so the same bits as {@link #sgemm}.
+     */
+    void sgemmPanels(int m, int n, int k,
+                     float[] a, int aOffset, int aRowStride, int aColStride, boolean aPanels,
+                     float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
+                     float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par);
+
     /** A short name of the implementation (for logs and benchmarks). */
     String name();
 

@@ -156,6 +156,39 @@ class GemmTest {
         }
     }
 
+    /** Copies a row-major m×k (A) or, transposed, k×n (B) operand into panel layout; padding filled with NaN. */
+    static float[] panels(float[] x, int off, int rs, int cs, int outer, int k, int width, int pad) {
+        int padded = (outer + width - 1) / width * width;
+        float[] p = new float[pad + padded * k];
+        java.util.Arrays.fill(p, Float.NaN);
+        for (int o = 0; o < outer; o++) {
+            for (int q = 0; q < k; q++) p[pad + ((o / width) * k + q) * width + o % width] = x[off + o * rs + q * cs];
+        }
+        return p;
+    }
+
+    @ParameterizedTest
+    @MethodSource("randomCases")
+    void operandsInPanelLayoutGiveTheSameBits(long seed, int m, int n, int k, boolean transA, boolean transB, boolean acc) {
+        Problem pr = Problem.random(seed, m, n, k, transA, transB, acc);
+        for (Gemm g : implementations()) {
+            int[] expected = bits(pr.run(g, Parallelism.SINGLE));
+            float[] ap = panels(pr.a(), pr.aOff(), pr.ars(), pr.acs(), m, k, g.panelRows(), 3);
+            // B's columns are the outer index: element (p, j) read as (j, p)
+            float[] bp = panels(pr.b(), pr.bOff(), pr.bcs(), pr.brs(), n, k, g.panelCols(), 2);
+            for (int variant = 1; variant < 4; variant++) {
+                boolean aPanels = (variant & 1) != 0, bPanels = (variant & 2) != 0;
+                for (Parallelism par : List.of(Parallelism.SINGLE, new Parallelism(3, pool3))) {
+                    float[] c = pr.c0().clone();
+                    g.sgemmPanels(m, n, k, aPanels ? ap : pr.a(), aPanels ? 3 : pr.aOff(), pr.ars(), pr.acs(), aPanels,
+                            bPanels ? bp : pr.b(), bPanels ? 2 : pr.bOff(), pr.brs(), pr.bcs(), bPanels, c, pr.cOff(), pr.ldc(), acc, par);
+                    assertArrayEquals(expected, bits(c), g.name() + " " + pr.describe() + " panels A=" + aPanels + " B=" + bPanels
+                            + " threads=" + par.threads());
+                }
+            }
+        }
+    }
+
     @Test
     void bestIsTheVectorImplementationUnderTest() {
         // surefire runs with --add-modules jdk.incubator.vector (kiln.test.argLine)
