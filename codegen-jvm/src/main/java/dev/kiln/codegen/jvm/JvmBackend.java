@@ -1,5 +1,6 @@
 package dev.kiln.codegen.jvm;
 
+import dev.kiln.codegen.jvm.gemm.Gemm;
 import dev.kiln.ir.backend.Backend;
 import dev.kiln.ir.backend.Program;
 import dev.kiln.ir.kernel.Kernel;
@@ -47,7 +48,8 @@ public final class JvmBackend implements Backend {
     }
 
     private static boolean packsForThisGemm(ContractionKernel generated, Kernel.Contraction c) {
-        return generated.panelRows() == KernelCompiler.panelRows(c) && generated.panelCols() == KernelCompiler.panelCols(c);
+        Gemm gemm = Gemm.best();
+        return generated.panelRows() == KernelCompiler.panelRows(c, gemm) && generated.panelCols() == KernelCompiler.panelCols(c, gemm);
     }
 
     @Override public void useThreads(int threads) { Threads.setThreads(threads); }

@@ -53,6 +53,11 @@ final class KernelCompiler {
     }
 
     static byte[] generate(Kernel k, KernelGraph graph, String name) {
+        return generate(k, graph, name, Gemm.best());
+    }
+
+    /** The class for kernel {@code k}; a contraction's packers write the panel layout of {@code gemm}. */
+    static byte[] generate(Kernel k, KernelGraph graph, String name, Gemm gemm) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
         };
@@ -66,7 +71,7 @@ final class KernelCompiler {
         switch (k) {
             case Kernel.Pointwise p -> pointwise(cw, p, graph);
             case Kernel.Reduction r -> reduction(cw, r, graph);
-            case Kernel.Contraction c -> contraction(cw, c, graph);
+            case Kernel.Contraction c -> contraction(cw, c, graph, gemm);
         }
         cw.visitEnd();
         byte[] bytes = cw.toByteArray();
@@ -239,14 +244,14 @@ final class KernelCompiler {
         e.loop(v.id(), e.constant(0), e.constant(v.extent()), () -> e.scoped(() -> loops(e, vars, from + 1, invariant, body)));
     }
 
-    private static void contraction(ClassWriter cw, Kernel.Contraction c, KernelGraph graph) {
+    private static void contraction(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, Gemm gemm) {
         DType t = c.a().dtype();
         Type array = KernelEmitter.arrayType(t);
         Factored n = Factored.of(c.nFactors(), 10), k = Factored.of(c.kFactors(), 20);
         Ix m = Ix.var(Kernel.Contraction.M, c.m());
         List<Ix.Var> mVars = c.m() > 1 ? List.of(new Ix.Var(Kernel.Contraction.M, c.m())) : List.of();
         // float32 operands go straight into the GEMM core's panel layout (no second packing pass); others row-major
-        int rows = panelRows(c), cols = panelCols(c);
+        int rows = panelRows(c, gemm), cols = panelCols(c, gemm);
         intMethod(cw, "panelRows", rows);
         intMethod(cw, "panelCols", cols);
         // packA(Object[] buffers, int batch, Object a): A(batch, m, k)
@@ -291,8 +296,8 @@ final class KernelCompiler {
      * stay row-major: a panel index per element (a division by the panel size of a flattened index) made the packers
      * slower than the pass they saved.
      */
-    static int panelRows(Kernel.Contraction c) {
-        int r = Gemm.best().panelRows();
+    static int panelRows(Kernel.Contraction c, Gemm gemm) {
+        int r = gemm.panelRows();
         return panelsPay(c) && c.m() <= r ? r : 0;
     }
 
@@ -301,8 +306,8 @@ final class KernelCompiler {
     }
 
     /** Columns per B panel the generated packB writes, or 0 for row-major: panels only when B is one panel wide. */
-    static int panelCols(Kernel.Contraction c) {
-        int q = Gemm.best().panelCols();
+    static int panelCols(Kernel.Contraction c, Gemm gemm) {
+        int q = gemm.panelCols();
         return panelsPay(c) && c.n() <= q ? q : 0;
     }
 
