@@ -30,6 +30,9 @@ public final class Ix implements java.io.Serializable {
 
     public sealed interface Atom extends java.io.Serializable permits Var, Div, Mod {}
 
+    /** Loop variable {@code var} restricted to {@code [lo, hi]}. */
+    public record Range(int var, long lo, long hi) {}
+
     public record Term(long coef, Atom atom) implements java.io.Serializable {}
 
     private static final Comparator<Atom> ORDER = Comparator.comparing(Ix::sortKey);
@@ -232,19 +235,19 @@ public final class Ix implements java.io.Serializable {
     }
 
     /**
-     * An expression equal to this one wherever each loop variable {@code ranges[i][0]} lies in
-     * {@code [ranges[i][1], ranges[i][2]]}, simplified with those narrower ranges (all at once): under a guard such
+     * An expression equal to this one wherever every range holds, simplified with those narrower variable ranges (all
+     * at once): under a guard such
      * as {@code 1 ≤ i3 ≤ 10}, {@code (10·i2 + i3 + 99)/100} is 1 when {@code i2 ≤ 9}. Only valid where the ranges
      * hold (inside the guard); variables that don't occur are ignored.
      */
-    public Ix within(List<long[]> ranges) {
+    public Ix within(List<Range> ranges) {
         Ix x = this;
         List<Var> narrowed = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
-        for (long[] r : ranges) {
-            Var v = x.findVar((int) r[0]);
+        for (Range r : ranges) {
+            Var v = x.findVar(r.var());
             if (v == null) continue;
-            long lo = Math.max(r[1], 0), hi = Math.min(r[2], v.extent() - 1);
+            long lo = Math.max(r.lo(), 0), hi = Math.min(r.hi(), v.extent() - 1);
             if (lo > hi || (lo == 0 && hi == v.extent() - 1)) continue;
             // i = lo + i', with i' in [0, hi - lo] under a negative id (real ids are never negative)
             x = x.substitute(v.id(), var(-1 - v.id(), (int) (hi - lo + 1)).plus(lo));
@@ -259,14 +262,13 @@ public final class Ix implements java.io.Serializable {
     }
 
     /**
-     * When this is {@code c·v + k} for one loop variable v: {@code {v's id, lo, hi}}, the range of v for which
-     * {@code boundLo ≤ this ≤ boundHi}. Otherwise null.
+     * When this is {@code c·v + k} for one loop variable v: the range of v for which {@code boundLo ≤ this ≤ boundHi}.
+     * Otherwise null.
      */
-    public long[] solveForVar(long boundLo, long boundHi) {
+    public Range solveForVar(long boundLo, long boundHi) {
         if (terms.size() != 1 || !(terms.get(0).atom() instanceof Var v)) return null;
         long c = terms.get(0).coef(), a = boundLo - constant, b = boundHi - constant;     // a ≤ c·v ≤ b
-        return c > 0 ? new long[] {v.id(), ceilDiv(a, c), Math.floorDiv(b, c)}
-                     : new long[] {v.id(), ceilDiv(b, c), Math.floorDiv(a, c)};
+        return c > 0 ? new Range(v.id(), ceilDiv(a, c), Math.floorDiv(b, c)) : new Range(v.id(), ceilDiv(b, c), Math.floorDiv(a, c));
     }
 
     private static long ceilDiv(long x, long y) { return -Math.floorDiv(-x, y); }

@@ -1,5 +1,7 @@
 package dev.kiln.ir.kernel;
 
+import dev.kiln.ir.DType;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,19 +48,34 @@ public final class Kernels {
     }
 
     /**
+     * {@code inner} guarded by {@code bounds}: the fill constant when some bound can never hold, {@code inner} itself when
+     * all always hold, else a mask of the bounds that can fail around {@code inner} simplified under them (see
+     * {@link #within}). {@code inner} is only built when it can be reached.
+     */
+    public static Expr guard(List<Expr.Bound> bounds, java.util.function.Supplier<Expr> inner, double fill, DType dtype) {
+        List<Expr.Bound> needed = new ArrayList<>();
+        for (Expr.Bound b : bounds) {
+            if (b.index().max() < b.lo() || b.index().min() > b.hi()) return new Expr.Const(fill, dtype);
+            if (b.index().min() < b.lo() || b.index().max() > b.hi()) needed.add(b);
+        }
+        Expr x = inner.get();
+        return needed.isEmpty() ? x : new Expr.Masked(needed, within(x, needed), fill, dtype);
+    }
+
+    /**
      * {@code e} as evaluated where every bound holds: each bound of the form {@code lo ≤ c·v + k ≤ hi} narrows loop
      * variable v's range, and every index inside is simplified with the narrower ranges (see {@link Ix#within}).
      */
     public static Expr within(Expr e, List<Expr.Bound> bounds) {
-        List<long[]> ranges = new ArrayList<>();
+        List<Ix.Range> ranges = new ArrayList<>();
         for (Expr.Bound b : bounds) {
-            long[] range = b.index().solveForVar(b.lo(), b.hi());
+            Ix.Range range = b.index().solveForVar(b.lo(), b.hi());
             if (range != null) ranges.add(range);
         }
         return ranges.isEmpty() ? e : mapIndices(e, ix -> ix.within(ranges));
     }
 
-    /** {@code e} with {@code f} applied to every index; masks whose bounds become always true (or false) fold away. */
+    /** {@code e} with {@code f} applied to every index; masks are rebuilt with {@link #guard}. */
     public static Expr mapIndices(Expr e, java.util.function.UnaryOperator<Ix> f) {
         return switch (e) {
             case Expr.Load l -> new Expr.Load(l.buffer(), f.apply(l.index()), l.dtype());
@@ -68,16 +85,8 @@ public final class Kernels {
             case Expr.Binary b -> new Expr.Binary(b.fn(), mapIndices(b.a(), f), mapIndices(b.b(), f), b.dtype());
             case Expr.Where w -> new Expr.Where(mapIndices(w.cond(), f), mapIndices(w.a(), f), mapIndices(w.b(), f), w.dtype());
             case Expr.Cast c -> new Expr.Cast(mapIndices(c.x(), f), c.dtype());
-            case Expr.Masked m -> {
-                List<Expr.Bound> bounds = new java.util.ArrayList<>();
-                for (Expr.Bound b : m.bounds()) {
-                    Ix i = f.apply(b.index());
-                    if (i.max() < b.lo() || i.min() > b.hi()) yield new Expr.Const(m.fill(), m.dtype());
-                    if (i.min() < b.lo() || i.max() > b.hi()) bounds.add(new Expr.Bound(i, b.lo(), b.hi()));
-                }
-                Expr x = mapIndices(m.x(), f);
-                yield bounds.isEmpty() ? x : new Expr.Masked(bounds, x, m.fill(), m.dtype());
-            }
+            case Expr.Masked m -> guard(m.bounds().stream().map(b -> new Expr.Bound(f.apply(b.index()), b.lo(), b.hi())).toList(),
+                    () -> mapIndices(m.x(), f), m.fill(), m.dtype());
             case Expr.Random r -> new Expr.Random(mapIndices(r.seed(), f), r.salt(), f.apply(r.element()));
         };
     }

@@ -254,7 +254,7 @@ public final class Scheduler {
             Ix image = n.div((long) oh * ow), row = n.div(ow).mod(oh), col = n.mod(ow);
             Ix inRow = row.times(c.strideH()).plus(p.times(c.dilationH())).plus(-c.padH());
             Ix inCol = col.times(c.strideW()).plus(q.times(c.dilationW())).plus(-c.padW());
-            Expr patch = prologue.masked(List.of(bound(inRow, x.dim(2)), bound(inCol, x.dim(3))),
+            Expr patch = Kernels.guard(List.of(bound(inRow, x.dim(2)), bound(inCol, x.dim(3))),
                     () -> prologue.lower(conv.input(0), new Ix[] {image, ch, inRow, inCol}), 0, conv.dtype());
             Ix[] oIdx = {image, m, row, col};
             return new Kernel.Contraction(out, 1, y.dim(1), images * oh * ow, x.dim(1) * kh * kw,
@@ -359,23 +359,12 @@ public final class Scheduler {
                         src[i] = idx[i].plus(-p.before().get(i));
                         bounds.add(bound(src[i], in.dim(i)));
                     }
-                    yield masked(bounds, () -> lower(n.input(0), src), p.value(), t);
+                    yield Kernels.guard(bounds, () -> lower(n.input(0), src), p.value(), t);
                 }
                 case Op.Reduce r -> throw unrealized(n);
                 case Op.MatMul m -> throw unrealized(n);
                 case Op.Conv2d c -> throw unrealized(n);
             };
-        }
-
-        /** {@code inner} guarded by the bounds that can fail; bounds the index ranges already guarantee are dropped. */
-        Expr masked(List<Expr.Bound> bounds, java.util.function.Supplier<Expr> inner, double fill, DType t) {
-            List<Expr.Bound> needed = new ArrayList<>();
-            for (Expr.Bound b : bounds) {
-                if (b.index().max() < b.lo() || b.index().min() > b.hi()) return new Expr.Const(fill, t);   // always outside
-                if (b.index().min() < b.lo() || b.index().max() > b.hi()) needed.add(b);
-            }
-            Expr x = inner.get();
-            return needed.isEmpty() ? x : new Expr.Masked(needed, Kernels.within(x, needed), fill, t);
         }
 
         private static IllegalStateException unrealized(Node n) {

@@ -143,15 +143,12 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** Problems with at most this many multiply-adds go to {@link #small()} (unless an operand comes in panels). */
-    static final long SMALL_WORK = Gemm.SMALL_WORK;
-
     /** The implementation for tiny problems (this one by default). */
     BlockedGemm small() {
         return this;
     }
 
-    /** A call's operands (one small object per call; the hot loops read locals). Panels: already in the kernel's layout. */
+    /** A multithreaded call's operands (one small object per call; the hot loops read locals). Panels: already in the kernel's layout. */
     record Operands(int k, float[] a, int aOff, int ars, int acs, boolean aPanels, float[] b, int bOff, int brs, int bcs, boolean bPanels,
                     float[] c, int cOff, int ldc, boolean accumulate) {}
 
