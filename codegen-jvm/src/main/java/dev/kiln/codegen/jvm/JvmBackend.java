@@ -29,6 +29,7 @@ public final class JvmBackend implements Backend {
             throw new IllegalArgumentException(code.size() + " classes for " + graph.kernels().size() + " kernels");
         }
         List<JvmProgram.Step> steps = new ArrayList<>();
+        KernelProfile profile = KernelProfile.forProgram(graph, graph.kernels().size());
         code = new ArrayList<>(code);
         for (int i = 0; i < graph.kernels().size(); i++) {
             Kernel k = graph.kernels().get(i);
@@ -39,12 +40,12 @@ public final class JvmBackend implements Backend {
                 generated = KernelCompiler.instantiate(code.get(i));
             }
             steps.add(switch (k) {
-                case Kernel.Contraction c -> JvmProgram.contraction(c, (ContractionKernel) generated, graph);
+                case Kernel.Contraction c -> JvmProgram.contraction(c, (ContractionKernel) generated, graph, profile, i);
                 case Kernel.Pointwise p -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), p.shape().numel());
                 case Kernel.Reduction r -> JvmProgram.loop((LoopKernel) generated, KernelCompiler.parallelExtent(k), r.domain().numel());
             });
         }
-        return new JvmProgram(graph, steps, code);
+        return new JvmProgram(graph, steps, code, profile);
     }
 
     private static boolean packsForThisGemm(ContractionKernel generated, Kernel.Contraction c) {

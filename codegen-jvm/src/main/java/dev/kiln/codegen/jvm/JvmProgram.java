@@ -1,6 +1,7 @@
 package dev.kiln.codegen.jvm;
 
 import dev.kiln.codegen.jvm.gemm.Gemm;
+import dev.kiln.codegen.jvm.gemm.Offsets;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.backend.HostBuffer;
 import dev.kiln.ir.backend.Program;
@@ -29,12 +30,11 @@ final class JvmProgram implements Program {
 
     private final List<byte[]> code;
 
-    JvmProgram(KernelGraph graph, List<Step> steps, List<byte[]> code) {
+    JvmProgram(KernelGraph graph, List<Step> steps, List<byte[]> code, KernelProfile profile) {
         this.graph = graph;
         this.steps = steps;
         this.code = List.copyOf(code);
-        this.nanos = dev.kiln.ir.DebugFlags.on("profile") ? new long[steps.size()] : null;
-        if (nanos != null) Runtime.getRuntime().addShutdownHook(new Thread(this::printProfile));
+        this.profile = profile;
         Map<Integer, Integer> slotSize = new HashMap<>();
         Map<Integer, DType> slotType = new HashMap<>();
         for (KernelGraph.BufferInfo b : graph.buffers()) {
@@ -71,34 +71,20 @@ final class JvmProgram implements Program {
         runSteps(bound);
     }
 
-    /** Per-kernel nanoseconds, when profiling ({@code -Dkiln.debug=profile}); printed when the JVM exits. */
-    private final long[] nanos;
+    /** Null unless profiling ({@code -Dkiln.debug=profile}). */
+    private final KernelProfile profile;
 
     private void runSteps(Object[] buffers) {
-        if (nanos == null) {
+        if (profile == null) {
             for (Step s : steps) s.run(buffers);
             return;
         }
         for (int i = 0; i < steps.size(); i++) {
             long t = System.nanoTime();
             steps.get(i).run(buffers);
-            nanos[i] += System.nanoTime() - t;
+            profile.add(i, KernelProfile.WHOLE, System.nanoTime() - t);
         }
-    }
-
-    private void printProfile() {
-        long total = java.util.Arrays.stream(nanos).sum();
-        if (total == 0) return;
-        StringBuilder s = new StringBuilder("== kernel profile (" + graph.kernels().size() + " kernels, " + total / 1_000_000 + " ms)\n");
-        Integer[] order = new Integer[nanos.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> Long.compare(nanos[b], nanos[a]));
-        for (int i = 0; i < Math.min(15, order.length); i++) {
-            int k = order[i];
-            String header = dev.kiln.ir.kernel.Kernels.format(graph.kernels().get(k)).lines().findFirst().orElse("");
-            s.append(String.format("%5.1f%%  k%-3d %s%n", 100.0 * nanos[k] / total, k, header));
-        }
-        System.err.print(s);
+        profile.endRun();
     }
 
     /** The buffer id, after checking the buffer fits it (the message is built only on failure: this runs every step). */
@@ -143,16 +129,31 @@ final class JvmProgram implements Program {
         };
     }
 
-    /** A contraction: operands read in place when they are strided views of a buffer, else packed by generated code. */
-    static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph) {
+    /**
+     * A contraction: operands read in place when they are strided views of a buffer, gathered by the GEMM core through
+     * offset tables when they are other plain reads whose rows and columns separate (a convolution's patches), else
+     * packed by generated code.
+     */
+    static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
         DType t = c.a().dtype();
-        Operand a = Operand.direct(c.a(), Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N);
-        Operand b = Operand.direct(c.b(), Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M);
+        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: the packers write row-major
+        Operand a = Operand.of(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N, rows == 0, true);
+        Operand b = Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, cols == 0, false);
+        boolean indexed = (a != null && a.rows != null) || (b != null && b.rows != null);
+        if (indexed && (t != DType.F32 || (a == null && rows > 0) || (b == null && cols > 0))) {
+            // the other operand comes from a generated packer in panel layout: keep both on generated packers
+            if (a != null && a.rows != null) a = null;
+            if (b != null && b.rows != null) b = null;
+            indexed = false;
+        }
+        Operand aIn = a, bIn = b;
+        boolean viaTables = indexed;
+        Offsets aRows = indexed ? Operand.rowTable(a, c.m(), c.k()) : null, aCols = indexed ? Operand.colTable(a, c.k(), 1) : null;
+        Offsets bRows = indexed ? Operand.rowTable(b, c.k(), c.n()) : null, bCols = indexed ? Operand.colTable(b, c.n(), 1) : null;
         Ix rowMajor = Ix.var(Kernel.Contraction.B, c.batch()).times((long) c.m() * c.n())
                 .plus(Ix.var(Kernel.Contraction.M, c.m()).times(c.n())).plus(Ix.var(Kernel.Contraction.N, c.n()));
         boolean inPlace = c.outIndex().equals(rowMajor) && graph.buffer(c.output()).dtype() == t;
         boolean plainStore = inPlace && c.epilogue() instanceof Expr.Acc;
-        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: the packers write row-major
         Object packA = a == null ? HostBuffer.allocate(t, padded(c.m(), rows) * c.k()).array() : null;
         Object packB = b == null ? HostBuffer.allocate(t, padded(c.n(), cols) * c.k()).array() : null;
         boolean aPanels = a == null && rows > 0, bPanels = b == null && cols > 0;
@@ -160,26 +161,39 @@ final class JvmProgram implements Program {
         long work = (long) c.m() * c.n();
         return buffers -> {
             for (int batch = 0; batch < c.batch(); batch++) {
+                long t0 = profile == null ? 0 : System.nanoTime();
                 Object aArr, bArr;
                 int aOff, ars, acs, bOff, brs, bcs;
-                if (a != null) { aArr = buffers[a.buffer]; aOff = a.offset(batch); ars = a.rowStride; acs = a.colStride; }
+                if (aIn != null) { aArr = buffers[aIn.buffer]; aOff = aIn.offset(batch); ars = aIn.rowStride; acs = aIn.colStride; }
                 else { generated.packA(buffers, batch, packA); aArr = packA; aOff = 0; ars = c.k(); acs = 1; }
-                if (b != null) { bArr = buffers[b.buffer]; bOff = b.offset(batch); brs = b.rowStride; bcs = b.colStride; }
+                if (bIn != null) { bArr = buffers[bIn.buffer]; bOff = bIn.offset(batch); brs = bIn.rowStride; bcs = bIn.colStride; }
                 else { generated.packB(buffers, batch, packB); bArr = packB; bOff = 0; brs = c.n(); bcs = 1; }
                 Object cArr = inPlace ? buffers[c.output()] : temp;
                 int cOff = inPlace ? batch * c.m() * c.n() : 0;
-                if (aPanels || bPanels) {
+                long t1 = profile == null ? 0 : System.nanoTime();
+                if (viaTables) {
+                    Gemm.best().sgemmIndexed(c.m(), c.n(), c.k(), (float[]) aArr, aOff, aRows, aCols,
+                            (float[]) bArr, bOff, bRows, bCols, (float[]) cArr, cOff, c.n(), false, Threads.parallelism());
+                } else if (aPanels || bPanels) {
                     Gemm.best().sgemmPanels(c.m(), c.n(), c.k(), (float[]) aArr, aOff, ars, acs, aPanels, (float[]) bArr, bOff, brs, bcs, bPanels,
                             (float[]) cArr, cOff, c.n(), false, Threads.parallelism());
                 } else {
                     multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
                 }
-                if (plainStore) continue;
-                if (Threads.serial(c.m(), work)) {
-                    generated.epilogue(buffers, batch, cArr, cOff, 0, c.m());
-                } else {
-                    int bt = batch;
-                    Threads.forRange(c.m(), work, (lo, hi) -> generated.epilogue(buffers, bt, cArr, cOff, lo, hi));
+                long t2 = profile == null ? 0 : System.nanoTime();
+                if (!plainStore) {
+                    if (Threads.serial(c.m(), work)) {
+                        generated.epilogue(buffers, batch, cArr, cOff, 0, c.m());
+                    } else {
+                        int bt = batch;
+                        Threads.forRange(c.m(), work, (lo, hi) -> generated.epilogue(buffers, bt, cArr, cOff, lo, hi));
+                    }
+                }
+                if (profile != null) {
+                    long t3 = System.nanoTime();
+                    profile.add(step, KernelProfile.PACK, t1 - t0);
+                    profile.add(step, KernelProfile.GEMM, t2 - t1);
+                    profile.add(step, KernelProfile.EPILOGUE, t3 - t2);
                 }
             }
         };
@@ -200,28 +214,81 @@ final class JvmProgram implements Program {
         }
     }
 
-    /** An operand that is a plain strided read of one buffer: element (row, col) at offset(batch) + row·rowStride + col·colStride. */
+    /**
+     * An operand that is a plain read of one buffer: element (row, col) at offset(batch) + row·rowStride + col·colStride
+     * (strided), or at offset(batch) + rows[row] + cols[col] (indexed: rows and columns separate, as in a convolution's
+     * patches once n and k are written as their factors' digits).
+     */
     static final class Operand {
         final int buffer, rowStride, colStride;
+        /** Null for a strided operand. */
+        final Offsets rows, cols;
         private final Ix index;
         private final long base;
         private final Long batchStride;
         private final long[] vars = new long[4];
 
-        private Operand(int buffer, Ix index, int rowStride, int colStride) {
+        private Operand(int buffer, Ix index, int rowStride, int colStride, Offsets rows, Offsets cols) {
             this.buffer = buffer;
             this.index = index;
             this.rowStride = rowStride;
             this.colStride = colStride;
+            this.rows = rows;
+            this.cols = cols;
             this.base = index.evaluate(new long[4]);
             this.batchStride = index.linearCoefficient(Kernel.Contraction.B);
         }
 
-        static Operand direct(Expr e, int rowVar, int colVar, int otherVar) {
+        /**
+         * The operand read in place (strided or indexed), or null when generated code must pack it. Indexed only where
+         * that pays, measured on LeNet: when the generated packer would write row-major (the core then packs a second
+         * time) and the core's gathers along a panel (A's rows, B's columns) read mostly contiguous memory. Conv forward
+         * patches qualify (runs of a whole output row); weight-gradient patches (runs of a filter row, or a channel
+         * stride apart) were slower gathered than packed by generated code.
+         */
+        static Operand of(Expr e, Kernel.Contraction c, int rowVar, int colVar, int otherVar, boolean rowMajorPack, boolean isA) {
             if (!(e instanceof Expr.Load l) || l.index().mentions(otherVar)) return null;
             Long rs = l.index().linearCoefficient(rowVar), cs = l.index().linearCoefficient(colVar);
-            if (rs == null || cs == null) return null;
-            return new Operand(l.buffer(), l.index(), (int) (long) rs, (int) (long) cs);
+            if (rs != null && cs != null) return new Operand(l.buffer(), l.index(), (int) (long) rs, (int) (long) cs, null, null);
+            if (!rowMajorPack || !separable(l.index(), c)) return null;
+            Offsets rows = table(l.index(), rowVar, extent(c, rowVar)), cols = table(l.index(), colVar, extent(c, colVar));
+            return (isA ? rows : cols).mostlyContiguous() ? new Operand(l.buffer(), l.index(), 0, 0, rows, cols) : null;
+        }
+
+        /** Whether the index is affine in B, M and the digits of n and k (no division or remainder left). */
+        private static boolean separable(Ix index, Kernel.Contraction c) {
+            Ix digits = index.substitute(Kernel.Contraction.N, KernelCompiler.Factored.of(c.nFactors(), 10).flat())
+                    .substitute(Kernel.Contraction.K, KernelCompiler.Factored.of(c.kFactors(), 20).flat());
+            return digits.terms().stream().allMatch(term -> term.atom() instanceof Ix.Var);
+        }
+
+        private static int extent(Kernel.Contraction c, int var) {
+            return switch (var) {
+                case Kernel.Contraction.M -> c.m();
+                case Kernel.Contraction.N -> c.n();
+                default -> c.k();
+            };
+        }
+
+        /** index(var = i) − index(0) for every i: the offsets one variable contributes (the others at 0). */
+        private static Offsets table(Ix index, int var, int extent) {
+            long[] at = new long[4];
+            long zero = index.evaluate(at);
+            int[] offsets = new int[extent];
+            for (int i = 0; i < extent; i++) {
+                at[var] = i;
+                offsets[i] = Math.toIntExact(index.evaluate(at) - zero);
+            }
+            return Offsets.of(offsets);
+        }
+
+        /** The row offsets of an operand: its table, its stride's, or (null: a generated row-major pack) {@code rowStride}'s. */
+        static Offsets rowTable(Operand x, int count, int rowStride) {
+            return x == null ? Offsets.strided(count, rowStride) : x.rows != null ? x.rows : Offsets.strided(count, x.rowStride);
+        }
+
+        static Offsets colTable(Operand x, int count, int colStride) {
+            return x == null ? Offsets.strided(count, colStride) : x.cols != null ? x.cols : Offsets.strided(count, x.colStride);
         }
 
         /** The offset of the batch's matrix (no allocation: programs run one at a time). */

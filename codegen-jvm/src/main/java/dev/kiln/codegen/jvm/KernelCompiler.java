@@ -220,7 +220,7 @@ final class KernelCompiler {
     // ---- contraction --------------------------------------------------------------------------------------------
 
     /** Loop variables standing for the factors of a flattened contraction index (ids from 10 up: B, M, N, K are 0-3). */
-    private record Factored(List<Ix.Var> vars, Ix flat) {
+    record Factored(List<Ix.Var> vars, Ix flat) {
         static Factored of(List<Integer> factors, int firstId) {
             List<Ix.Var> vars = new java.util.ArrayList<>();
             Ix flat = Ix.constant(0);
@@ -256,7 +256,9 @@ final class KernelCompiler {
         intMethod(cw, "panelCols", cols);
         // packA(Object[] buffers, int batch, Object a): A(batch, m, k)
         Expr a = Kernels.substitute(c.a(), Kernel.Contraction.K, k.flat());
-        pack(cw, c, graph, "packA", array, concat(mVars, k.vars()), rows == 0 ? m.times(c.k()).plus(k.flat()) : panelIndex(m, k.flat(), c.k(), rows), a);
+        // row-major A is written row by row; a one-panel A k-step by k-step, so the writes are consecutive either way
+        pack(cw, c, graph, "packA", array, rows == 0 ? concat(mVars, k.vars()) : concat(k.vars(), mVars),
+                rows == 0 ? m.times(c.k()).plus(k.flat()) : panelIndex(m, k.flat(), c.k(), rows), a);
         // packB(Object[] buffers, int batch, Object b): B(batch, k, n)
         Expr b = Kernels.substitute(Kernels.substitute(c.b(), Kernel.Contraction.K, k.flat()), Kernel.Contraction.N, n.flat());
         pack(cw, c, graph, "packB", array, concat(k.vars(), n.vars()), cols == 0 ? k.flat().times(c.n()).plus(n.flat()) : panelIndex(n.flat(), k.flat(), c.k(), cols), b);

@@ -75,7 +75,7 @@ abstract class BlockedGemm implements Gemm {
                             float[] b, int bOffset, int bRowStride, int bColStride,
                             float[] c, int cOffset, int ldc,
                             boolean accumulate, Parallelism par) {
-        multiply(m, n, k, a, aOffset, aRowStride, aColStride, false, b, bOffset, bRowStride, bColStride, false,
+        multiply(m, n, k, Src.strided(a, aOffset, aRowStride, aColStride), Src.strided(b, bOffset, bRowStride, bColStride),
                 c, cOffset, ldc, accumulate, par);
     }
 
@@ -88,15 +88,38 @@ abstract class BlockedGemm implements Gemm {
                                   float[] a, int aOffset, int aRowStride, int aColStride, boolean aPanels,
                                   float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
                                   float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par) {
-        multiply(m, n, k, a, aOffset, aRowStride, aColStride, aPanels, b, bOffset, bRowStride, bColStride, bPanels,
-                c, cOffset, ldc, accumulate, par);
+        multiply(m, n, k, aPanels ? Src.panels(a, aOffset) : Src.strided(a, aOffset, aRowStride, aColStride),
+                bPanels ? Src.panels(b, bOffset) : Src.strided(b, bOffset, bRowStride, bColStride), c, cOffset, ldc, accumulate, par);
     }
 
-    private void multiply(int m, int n, int k,
-                          float[] a, int aOffset, int aRowStride, int aColStride, boolean aPanels,
-                          float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
-                          float[] c, int cOffset, int ldc,
-                          boolean accumulate, Parallelism par) {
+    @Override
+    public final void sgemmIndexed(int m, int n, int k, float[] a, int aOffset, Offsets aRows, Offsets aCols,
+                                   float[] b, int bOffset, Offsets bRows, Offsets bCols,
+                                   float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par) {
+        if (aRows.count() < m || aCols.count() < k || bRows.count() < k || bCols.count() < n) {
+            throw new IllegalArgumentException("offset tables shorter than the product: A " + aRows.count() + "×" + aCols.count()
+                    + ", B " + bRows.count() + "×" + bCols.count() + " for m=" + m + " n=" + n + " k=" + k);
+        }
+        multiply(m, n, k, Src.indexed(a, aOffset, aRows, aCols), Src.indexed(b, bOffset, bRows, bCols), c, cOffset, ldc, accumulate, par);
+    }
+
+    /**
+     * An operand as the driver reads it: element (r, q) at {@code array[offset + rows[r] + cols[q]]} when indexed,
+     * {@code array[offset + r·rs + q·cs]} when strided (rows null), or already in panel layout.
+     */
+    record Src(float[] array, int offset, int rs, int cs, Offsets rows, Offsets cols, boolean panels) {
+        static Src strided(float[] x, int offset, int rs, int cs) { return new Src(x, offset, rs, cs, null, null, false); }
+
+        static Src panels(float[] x, int offset) { return new Src(x, offset, 0, 0, null, null, true); }
+
+        /** Arithmetic tables become strides, so such operands keep the strided packers' fast paths. */
+        static Src indexed(float[] x, int offset, Offsets rows, Offsets cols) {
+            if (rows.stride() != null && cols.stride() != null) return strided(x, offset, rows.stride(), cols.stride());
+            return new Src(x, offset, 0, 0, rows, cols, false);
+        }
+    }
+
+    private void multiply(int m, int n, int k, Src a, Src b, float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative size: m=" + m + " n=" + n + " k=" + k);
         if (par == null) par = Parallelism.SINGLE;
         if (m == 0 || n == 0) return;
@@ -108,38 +131,50 @@ abstract class BlockedGemm implements Gemm {
             }
             return;
         }
-        if (aPanels) checkRange("A panels", a, aOffset, 1, 0, roundUp(m, mr) * k, 1);
-        else checkRange("A", a, aOffset, m, aRowStride, k, aColStride);
-        if (bPanels) checkRange("B panels", b, bOffset, 1, 0, roundUp(n, nr) * k, 1);
-        else checkRange("B", b, bOffset, k, bRowStride, n, bColStride);
-        if ((long) m * n * k <= SMALL_WORK && small() != this && !aPanels && !bPanels) {
+        checkOperand("A", a, m, k, mr);
+        checkOperand("B", b, k, n, nr);
+        boolean strided = !a.panels() && !b.panels() && a.rows() == null && b.rows() == null;
+        if ((long) m * n * k <= SMALL_WORK && small() != this && strided) {
             // tiny: packing does not pay off, and the scalar code needs no JIT warm-up to run
             // allocation-free (same fma chains, so the same bits)
-            small().sgemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+            small().sgemm(m, n, k, a.array(), a.offset(), a.rs(), a.cs(), b.array(), b.offset(), b.rs(), b.cs(),
                     c, cOffset, ldc, accumulate, Parallelism.SINGLE);
             return;
         }
         final int t = par.threads();
         final int mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr;
         if (t <= 1 || (long) m * n * k < 64L * 64 * 64 || (mTiles == 1 && nTiles == 1)) {
-            serial(0, m, 0, n, k, a, aOffset, aRowStride, aColStride, aPanels, b, bOffset, bRowStride, bColStride, bPanels,
-                    c, cOffset, ldc, accumulate);
+            serial(0, m, 0, n, k, a, b, c, cOffset, ldc, accumulate);
             return;
         }
-        final Operands o = new Operands(k, a, aOffset, aRowStride, aColStride, aPanels, b, bOffset, bRowStride, bColStride, bPanels,
-                c, cOffset, ldc, accumulate);
         // Per-thread work with each split, ∝ (largest share of tiles) × tile size × other dimension.
         int tn = Math.min(t, nTiles), tm = Math.min(t, mTiles);
         long nWork = (long) ((nTiles + tn - 1) / tn) * nr * m;
         long mWork = (long) ((mTiles + tm - 1) / tm) * mr * n;
         if (nWork <= mWork) {
-            parallelOverN(m, n, Math.min(nTiles, t * CHUNKS_PER_THREAD), nTiles, o, par);
+            parallelOverN(m, n, k, Math.min(nTiles, t * CHUNKS_PER_THREAD), nTiles, a, b, c, cOffset, ldc, accumulate, par);
         } else {
             Parallel.forEach(par, tm, chunk -> {
                 int t0 = share(mTiles, chunk, tm), t1 = share(mTiles, chunk + 1, tm);
-                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, o.k(), o.a(), o.aOff(), o.ars(), o.acs(), o.aPanels(),
-                        o.b(), o.bOff(), o.brs(), o.bcs(), o.bPanels(), o.c(), o.cOff(), o.ldc(), o.accumulate());
+                serial(t0 * mr, Math.min(m, t1 * mr), 0, n, k, a, b, c, cOffset, ldc, accumulate);
             });
+        }
+    }
+
+    /** Checks that every element an operand view of rows × cols can address lies inside its array (for tables: any entry). */
+    private static void checkOperand(String what, Src x, int rows, int cols, int panelWidth) {
+        if (x.array() == null) throw new NullPointerException(what);
+        if (x.panels()) {
+            int outer = what.equals("A") ? rows : cols, depth = what.equals("A") ? cols : rows;
+            checkRange(what + " panels", x.array(), x.offset(), 1, 0, roundUp(outer, panelWidth) * depth, 1);
+        } else if (x.rows() == null) {
+            checkRange(what, x.array(), x.offset(), rows, x.rs(), cols, x.cs());
+        } else {
+            long lo = (long) x.offset() + x.rows().min() + x.cols().min();
+            long hi = (long) x.offset() + x.rows().max() + x.cols().max();
+            if (lo < 0 || hi >= x.array().length) {
+                throw new IndexOutOfBoundsException(what + " indexed view [" + lo + ", " + hi + "] outside array of length " + x.array().length);
+            }
         }
     }
 
@@ -147,10 +182,6 @@ abstract class BlockedGemm implements Gemm {
     BlockedGemm small() {
         return this;
     }
-
-    /** A multithreaded call's operands (one small object per call; the hot loops read locals). Panels: already in the kernel's layout. */
-    record Operands(int k, float[] a, int aOff, int ars, int acs, boolean aPanels, float[] b, int bOff, int brs, int bcs, boolean bPanels,
-                    float[] c, int cOff, int ldc, boolean accumulate) {}
 
     private static int share(int total, int chunk, int chunks) {
         return (int) ((long) total * chunk / chunks);
@@ -173,25 +204,35 @@ abstract class BlockedGemm implements Gemm {
         return Math.min(kcBlock, roundUp((k + blocks - 1) / blocks, 8));
     }
 
+    /** Packs rows [r0, r0 + mc) × depths [p0, p0 + kc) of A into micro-panels at {@code apOff}. */
+    private void packA(Src a, int r0, int p0, int mc, int kc, float[] ap, int apOff) {
+        if (a.rows() == null) packA(a.array(), a.offset() + r0 * a.rs() + p0 * a.cs(), a.rs(), a.cs(), mc, kc, ap, apOff);
+        else packAIndexed(a.array(), a.offset(), a.rows().values(), r0, a.cols().values(), p0, mc, kc, ap, apOff);
+    }
+
+    /** Packs depths [p0, p0 + kc) × columns [j0, j0 + nc) of B into micro-panels at {@code bpOff}. */
+    private void packB(Src b, int p0, int j0, int kc, int nc, float[] bp, int bpOff) {
+        if (b.rows() == null) packB(b.array(), b.offset() + p0 * b.rs() + j0 * b.cs(), b.rs(), b.cs(), kc, nc, bp, bpOff);
+        else packBIndexed(b.array(), b.offset(), b.rows().values(), p0, b.cols().values(), j0, kc, nc, bp, bpOff);
+    }
+
     /** C[i0..i1)[j0..j1) on the current thread (allocates nothing once the buffers have grown); i0, j0 start whole tiles. */
-    private void serial(int i0, int i1, int j0, int j1, int k,
-                        float[] a, int aOff, int ars, int acs, boolean aPanels, float[] b, int bOff, int brs, int bcs, boolean bPanels,
-                        float[] c, int cOff, int ldc, boolean accumulate) {
+    private void serial(int i0, int i1, int j0, int j1, int k, Src a, Src b, float[] c, int cOff, int ldc, boolean accumulate) {
         final int kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
-        Workspace ws = workspace(aPanels ? 0 : Math.min(mcBlock, roundUp(i1 - i0, mr)) * kcMax,
-                bPanels ? 0 : Math.min(ncBlock, roundUp(j1 - j0, nr)) * kcMax);
+        Workspace ws = workspace(a.panels() ? 0 : Math.min(mcBlock, roundUp(i1 - i0, mr)) * kcMax,
+                b.panels() ? 0 : Math.min(ncBlock, roundUp(j1 - j0, nr)) * kcMax);
         for (int ic = i0; ic < i1; ic += mcBlock) {
             int mc = Math.min(mcBlock, i1 - ic);
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
-                float[] ap = aPanels ? a : ws.ap;
-                int aBase = aPanels ? panelBlock(aOff, ic, mr, k, pc) : 0, aStep = aPanels ? mr * k : mr * kc;
-                if (!aPanels) packA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, ap, 0);
+                float[] ap = a.panels() ? a.array() : ws.ap;
+                int aBase = a.panels() ? panelBlock(a.offset(), ic, mr, k, pc) : 0, aStep = a.panels() ? mr * k : mr * kc;
+                if (!a.panels()) packA(a, ic, pc, mc, kc, ap, 0);
                 for (int jc = j0; jc < j1; jc += ncBlock) {
                     int nc = Math.min(ncBlock, j1 - jc);
-                    float[] bp = bPanels ? b : ws.bp;
-                    int bBase = bPanels ? panelBlock(bOff, jc, nr, k, pc) : 0, bStep = bPanels ? nr * k : nr * kc;
-                    if (!bPanels) packB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, bp, 0);
+                    float[] bp = b.panels() ? b.array() : ws.bp;
+                    int bBase = b.panels() ? panelBlock(b.offset(), jc, nr, k, pc) : 0, bStep = b.panels() ? nr * k : nr * kc;
+                    if (!b.panels()) packB(b, pc, jc, kc, nc, bp, 0);
                     macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
                 }
             }
@@ -207,36 +248,36 @@ abstract class BlockedGemm implements Gemm {
     }
 
     /** Threads split the columns; per (ic, pc) block they pack A together, then each its own B. */
-    private void parallelOverN(int m, int n, int chunks, int nTiles, Operands o, Parallelism par) {
-        final int k = o.k(), kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
+    private void parallelOverN(int m, int n, int k, int chunks, int nTiles, Src a, Src b, float[] c, int cOff, int ldc,
+                               boolean accumulate, Parallelism par) {
+        final int kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
         final int mcMax = Math.min(mcBlock, roundUp(m, mr));
         final int ncMax = Math.min(ncBlock, roundUp((nTiles + chunks - 1) / chunks * nr, nr));
-        final float[] ap = o.aPanels() ? o.a() : workspace(mcMax * kcMax, 0).ap; // the caller's A buffer is the shared one
+        final float[] ap = a.panels() ? a.array() : workspace(mcMax * kcMax, 0).ap; // the caller's A buffer is the shared one
         for (int ic = 0; ic < m; ic += mcBlock) {
             final int icF = ic, mc = Math.min(mcBlock, m - ic);
             final int panels = (mc + mr - 1) / mr;
             for (int pc = 0; pc < k; pc += kcStep) {
                 final int pcF = pc, kc = Math.min(kcStep, k - pc);
-                final int aBase = o.aPanels() ? panelBlock(o.aOff(), ic, mr, k, pc) : 0, aStep = o.aPanels() ? mr * k : mr * kc;
-                if (!o.aPanels()) {
-                    final int aSrc = o.aOff() + ic * o.ars() + pc * o.acs();
+                final int aBase = a.panels() ? panelBlock(a.offset(), ic, mr, k, pc) : 0, aStep = a.panels() ? mr * k : mr * kc;
+                if (!a.panels()) {
                     final int packChunks = Math.min(chunks, panels);
                     Parallel.forEach(par, packChunks, chunk -> {
                         int p0 = share(panels, chunk, packChunks), p1 = share(panels, chunk + 1, packChunks);
                         int r0 = p0 * mr, r1 = Math.min(mc, p1 * mr);
-                        packA(o.a(), aSrc + r0 * o.ars(), o.ars(), o.acs(), r1 - r0, kc, ap, r0 * kc);
+                        packA(a, icF + r0, pcF, r1 - r0, kc, ap, r0 * kc);
                     });
                 }
-                final boolean load = o.accumulate() || pc > 0;
+                final boolean load = accumulate || pc > 0;
                 Parallel.forEach(par, chunks, chunk -> {
                     int j0 = share(nTiles, chunk, chunks) * nr, j1 = Math.min(n, share(nTiles, chunk + 1, chunks) * nr);
-                    Workspace ws = workspace(0, o.bPanels() ? 0 : ncMax * kcMax);
+                    Workspace ws = workspace(0, b.panels() ? 0 : ncMax * kcMax);
                     for (int jc = j0; jc < j1; jc += ncBlock) {
                         int nc = Math.min(ncBlock, j1 - jc);
-                        float[] bp = o.bPanels() ? o.b() : ws.bp;
-                        int bBase = o.bPanels() ? panelBlock(o.bOff(), jc, nr, k, pcF) : 0, bStep = o.bPanels() ? nr * k : nr * kc;
-                        if (!o.bPanels()) packB(o.b(), o.bOff() + pcF * o.brs() + jc * o.bcs(), o.brs(), o.bcs(), kc, nc, bp, 0);
-                        macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, o.c(), o.cOff() + icF * o.ldc() + jc, o.ldc(), load, ws.tile);
+                        float[] bp = b.panels() ? b.array() : ws.bp;
+                        int bBase = b.panels() ? panelBlock(b.offset(), jc, nr, k, pcF) : 0, bStep = b.panels() ? nr * k : nr * kc;
+                        if (!b.panels()) packB(b, pcF, jc, kc, nc, bp, 0);
+                        macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, c, cOff + icF * ldc + jc, ldc, load, ws.tile);
                     }
                 });
             }
@@ -266,15 +307,40 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** A partial tile: the full kernel on a scratch tile, then copy the valid h×w part. */
+    /**
+     * A partial tile (h ≤ mr rows, w ≤ nr columns): the smallest kernel shape that covers it ({@link #cover}), straight
+     * into C when that shape fits exactly, else on a scratch tile of which the valid h×w part is copied.
+     */
     private void edgeTile(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc,
                           boolean load, int h, int w, float[] tile) {
         final int nr = this.nr;
+        int shape = cover(h, w), rows = shape >>> 16, cols = shape & 0xFFFF;
+        if (rows == h && cols == w) {
+            partialKernel(kc, ap, ao, bp, bo, c, co, ldc, load, rows, cols);
+            return;
+        }
         if (load) {
             for (int i = 0; i < h; i++) System.arraycopy(c, co + i * ldc, tile, i * nr, w);
         }
-        kernel(kc, ap, ao, bp, bo, tile, 0, nr, load);
+        partialKernel(kc, ap, ao, bp, bo, tile, 0, nr, load, rows, cols);
         for (int i = 0; i < h; i++) System.arraycopy(tile, i * nr, c, co + i * ldc, w);
+    }
+
+    /**
+     * The kernel shape this implementation uses for an h × w part of a tile, as {@code rows << 16 | cols}: at least
+     * h × w, at most mr × nr. Narrower kernels spare the work on padding, e.g. n = 100 with 32-wide tiles ends in a
+     * 4-column tile that a 16-wide kernel covers at half the cost.
+     */
+    int cover(int h, int w) {
+        return mr << 16 | nr;
+    }
+
+    /**
+     * {@link #kernel} restricted to the first {@code rows × cols} of the tile (a shape {@link #cover} returned): the same
+     * fma chains for those elements, reading the same mr-row A and nr-column B panels; C outside them is not touched.
+     */
+    void partialKernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load, int rows, int cols) {
+        kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
     }
 
     /** Packs B[0..kc)[0..nc) (from {@code base}) into kc×nr micro-panels at {@code bpOff}, zero-padded. */
@@ -333,6 +399,32 @@ abstract class BlockedGemm implements Gemm {
             }
             if (h < mr) {
                 for (int p = 0; p < kc; p++) Arrays.fill(ap, dst + p * mr + h, dst + p * mr + mr, 0f);
+            }
+        }
+    }
+
+    /** Packs A[r0 + i][p0 + p] = a[offset + rows[r0 + i] + cols[p0 + p]] (i < mc, p < kc) into k-major micro-panels, zero-padded. */
+    void packAIndexed(float[] a, int offset, int[] rows, int r0, int[] cols, int p0, int mc, int kc, float[] ap, int apOff) {
+        final int mr = this.mr;
+        for (int ir = 0; ir < mc; ir += mr) {
+            int h = Math.min(mr, mc - ir), dst = apOff + ir * kc;
+            for (int p = 0; p < kc; p++) {
+                int s = offset + cols[p0 + p], d = dst + p * mr;
+                for (int i = 0; i < h; i++) ap[d + i] = a[s + rows[r0 + ir + i]];
+                for (int i = h; i < mr; i++) ap[d + i] = 0f;
+            }
+        }
+    }
+
+    /** Packs B[p0 + p][j0 + j] = b[offset + rows[p0 + p] + cols[j0 + j]] (p < kc, j < nc) into micro-panels, zero-padded. */
+    void packBIndexed(float[] b, int offset, int[] rows, int p0, int[] cols, int j0, int kc, int nc, float[] bp, int bpOff) {
+        final int nr = this.nr;
+        for (int jr = 0; jr < nc; jr += nr) {
+            int w = Math.min(nr, nc - jr), dst = bpOff + jr * kc;
+            for (int p = 0; p < kc; p++) {
+                int s = offset + rows[p0 + p], d = dst + p * nr;
+                for (int j = 0; j < w; j++) bp[d + j] = b[s + cols[j0 + jr + j]];
+                for (int j = w; j < nr; j++) bp[d + j] = 0f;
             }
         }
     }

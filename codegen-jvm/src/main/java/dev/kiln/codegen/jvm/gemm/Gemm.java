@@ -63,6 +63,16 @@ public interface Gemm {
                      float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
                      float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par);
 
+    /**
+     * {@link #sgemm} with operands given by offset tables: {@code A[i][p] = a[aOffset + aRows.at(i) + aCols.at(p)]} and
+     * {@code B[p][j] = b[bOffset + bRows.at(p) + bCols.at(j)]} (see {@link Offsets}). The core packs straight from the
+     * tables, so a convolution's patches need no im2col buffer; every table entry must address inside its array. Same
+     * fma chains, so the same bits as {@link #sgemm} on the gathered matrices.
+     */
+    void sgemmIndexed(int m, int n, int k, float[] a, int aOffset, Offsets aRows, Offsets aCols,
+                      float[] b, int bOffset, Offsets bRows, Offsets bCols,
+                      float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par);
+
     /** A short name of the implementation (for logs and benchmarks). */
     String name();
 

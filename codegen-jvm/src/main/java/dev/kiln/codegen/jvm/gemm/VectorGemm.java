@@ -132,6 +132,41 @@ final class VectorGemm extends BlockedGemm {
         if (full < mc) packAScalar(a, base + full * rs, rs, cs, mc - full, kc, ap, apOff + full * kc);
     }
 
+    /** Whole panels by gathers: 8 rows of A per k-step, or 32 columns of B per k-step (two 16-lane gathers). */
+    @Override
+    void packAIndexed(float[] a, int offset, int[] rows, int r0, int[] cols, int p0, int mc, int kc, float[] ap, int apOff) {
+        int full = mr == 8 ? mc / 8 * 8 : 0;
+        for (int ir = 0; ir < full; ir += 8) {
+            int dst = apOff + ir * kc;
+            for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, a, offset + cols[p0 + p], rows, r0 + ir).intoArray(ap, dst + p * 8);
+        }
+        if (full < mc) super.packAIndexed(a, offset, rows, r0 + full, cols, p0, mc - full, kc, ap, apOff + full * kc);
+    }
+
+    @Override
+    void packBIndexed(float[] b, int offset, int[] rows, int p0, int[] cols, int j0, int kc, int nc, float[] bp, int bpOff) {
+        int full = nr == 32 ? nc / 32 * 32 : 0;
+        for (int jr = 0; jr < full; jr += 32) {
+            int dst = bpOff + jr * kc;
+            for (int half = 0; half < 32; half += 16) {
+                int j = j0 + jr + half, d = dst + half;
+                if (cols[j + 15] - cols[j] == 15 && consecutive(cols, j)) {
+                    // 16 consecutive offsets (a convolution's output row): a plain load instead of a gather
+                    int s = offset + cols[j];
+                    for (int p = 0; p < kc; p++) FloatVector.fromArray(S512, b, s + rows[p0 + p]).intoArray(bp, d + p * 32);
+                } else {
+                    for (int p = 0; p < kc; p++) FloatVector.fromArray(S512, b, offset + rows[p0 + p], cols, j).intoArray(bp, d + p * 32);
+                }
+            }
+        }
+        if (full < nc) super.packBIndexed(b, offset, rows, p0, cols, j0 + full, kc, nc - full, bp, bpOff + full * kc);
+    }
+
+    private static boolean consecutive(int[] v, int from) {
+        for (int i = from + 1; i < from + 16; i++) if (v[i] != v[i - 1] + 1) return false;
+        return true;
+    }
+
     private static final VectorShuffle<Float> UNPACK_LO = VectorShuffle.fromValues(S256, 0, 8, 1, 9, 4, 12, 5, 13);
     private static final VectorShuffle<Float> UNPACK_HI = VectorShuffle.fromValues(S256, 2, 10, 3, 11, 6, 14, 7, 15);
     private static final VectorShuffle<Float> PAIRS_LO = VectorShuffle.fromValues(S256, 0, 1, 8, 9, 4, 5, 12, 13);
@@ -205,10 +240,54 @@ final class VectorGemm extends BlockedGemm {
         switch (kernelId) {
             case K8X32_512 -> k8x32(kc, ap, ao, bp, bo, c, co, ldc, load);
             case K6X16_256 -> k6x16(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case K6X32_512 -> k6x32(kc, ap, ao, bp, bo, c, co, ldc, load);
+            case K6X32_512 -> k6x32(kc, ap, ao, 6, bp, bo, c, co, ldc, load);
             case K12X32_512 -> k12x32(kc, ap, ao, bp, bo, c, co, ldc, load);
             default -> throw new IllegalStateException();
         }
+    }
+
+    /** On AVX-512's 8×32 tiles: 8×16 for at most 16 columns, 6×32 for at most 6 rows (LeNet's conv1 has 6 channels). */
+    @Override
+    int cover(int h, int w) {
+        if (kernelId != K8X32_512) return super.cover(h, w);
+        return w <= 16 ? 8 << 16 | 16 : h <= 6 ? 6 << 16 | 32 : 8 << 16 | 32;
+    }
+
+    @Override
+    void partialKernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load, int rows, int cols) {
+        if (kernelId != K8X32_512 || rows == 8 && cols == 32) kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
+        else if (cols == 16) k8x16(kc, ap, ao, bp, bo, c, co, ldc, load);
+        else k6x32(kc, ap, ao, 8, bp, bo, c, co, ldc, load);
+    }
+
+    /** The first 16 columns of an 8×32 tile: 1 512-bit vector per row of the 32-wide B panel, 8 accumulators. */
+    static void k8x16(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (load) {
+            c0 = FloatVector.fromArray(S512, c, co + 0 * ldc); c1 = FloatVector.fromArray(S512, c, co + 1 * ldc);
+            c2 = FloatVector.fromArray(S512, c, co + 2 * ldc); c3 = FloatVector.fromArray(S512, c, co + 3 * ldc);
+            c4 = FloatVector.fromArray(S512, c, co + 4 * ldc); c5 = FloatVector.fromArray(S512, c, co + 5 * ldc);
+            c6 = FloatVector.fromArray(S512, c, co + 6 * ldc); c7 = FloatVector.fromArray(S512, c, co + 7 * ldc);
+        } else {
+            FloatVector z = FloatVector.zero(S512);
+            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 8;
+            FloatVector b0 = FloatVector.fromArray(S512, bp, bo + p * 32);
+            c0 = b0.fma(FloatVector.broadcast(S512, ap[ai + 0]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S512, ap[ai + 1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S512, ap[ai + 2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S512, ap[ai + 3]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S512, ap[ai + 4]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S512, ap[ai + 5]), c5);
+            c6 = b0.fma(FloatVector.broadcast(S512, ap[ai + 6]), c6);
+            c7 = b0.fma(FloatVector.broadcast(S512, ap[ai + 7]), c7);
+        }
+        c0.intoArray(c, co + 0 * ldc); c1.intoArray(c, co + 1 * ldc);
+        c2.intoArray(c, co + 2 * ldc); c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc); c5.intoArray(c, co + 5 * ldc);
+        c6.intoArray(c, co + 6 * ldc); c7.intoArray(c, co + 7 * ldc);
     }
 
     /** 8×32 micro-kernel: 2 512-bit vectors per row, 16 accumulators, A broadcast, FMA. */
@@ -311,8 +390,8 @@ final class VectorGemm extends BlockedGemm {
         c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + 8);
     }
 
-    /** 6×32 micro-kernel: 2 512-bit vectors per row, 12 accumulators, A broadcast, FMA. */
-    static void k6x32(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    /** 6×32 micro-kernel: 2 512-bit vectors per row, 12 accumulators, A broadcast, FMA; A panels {@code as} rows apart per k-step. */
+    static void k6x32(int kc, float[] ap, int ao, int as, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51;
         if (load) {
@@ -332,7 +411,7 @@ final class VectorGemm extends BlockedGemm {
             c50 = z; c51 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 6, bi = bo + p * 32;
+            int ai = ao + p * as, bi = bo + p * 32;
             FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);

@@ -189,6 +189,86 @@ class GemmTest {
         }
     }
 
+    /**
+     * Offsets with runs of {@code run} consecutive values and a gap of 3 between runs, in a random order of rows
+     * (so a table is neither strided nor sorted when {@code shuffle}).
+     */
+    static int[] runs(int count, int run, boolean shuffle, Random rnd) {
+        int[] v = new int[count];
+        for (int i = 0; i < count; i++) v[i] = i / run * (run + 3) + i % run;
+        if (shuffle) {
+            for (int i = count - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1), t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+        }
+        return v;
+    }
+
+    /** The matrix x (element (r, q) at off + r·rs + q·cs) scattered to array[base + rows[r] + cols[q]]. */
+    static float[] scatter(float[] x, int off, int rs, int cs, int[] rows, int[] cols, int base) {
+        int span = 0;
+        for (int r : rows) for (int q : cols) span = Math.max(span, r + q + 1);
+        float[] out = new float[base + span + 2];
+        java.util.Arrays.fill(out, Float.NaN);              // a wrong offset would show up as NaN
+        for (int r = 0; r < rows.length; r++) {
+            for (int q = 0; q < cols.length; q++) out[base + rows[r] + cols[q]] = x[off + r * rs + q * cs];
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("randomCases")
+    void operandsThroughOffsetTablesGiveTheSameBits(long seed, int m, int n, int k, boolean transA, boolean transB, boolean acc) {
+        if (m == 0 || n == 0 || k == 0) return;
+        Problem pr = Problem.random(seed, m, n, k, transA, transB, acc);
+        Random rnd = new Random(seed);
+        // A's rows a channel stride apart, its depth in runs; B's depth shuffled, its columns in runs as long as a
+        // convolution's output rows (28 covers the core's 16-wide contiguous case, 5 the gathers)
+        int[] aCols = runs(k, 5, false, rnd), bRows = runs(k, 1 + rnd.nextInt(4), true, rnd);
+        int[] bCols = runs(n, seed % 2 == 0 ? 28 : 5, false, rnd);
+        int aSpan = aCols[k - 1] + 1 + 17, bSpan = bCols[n - 1] + 1;       // rows never overlap
+        int[] aRows = new int[m];
+        for (int i = 0; i < m; i++) aRows[i] = i * aSpan;
+        for (int i = 0; i < k; i++) bRows[i] *= bSpan;
+        float[] a = scatter(pr.a(), pr.aOff(), pr.ars(), pr.acs(), aRows, aCols, 4);
+        float[] b = scatter(pr.b(), pr.bOff(), pr.brs(), pr.bcs(), bRows, bCols, 1);
+        for (Gemm g : implementations()) {
+            int[] expected = bits(pr.run(g, Parallelism.SINGLE));
+            for (Parallelism par : List.of(Parallelism.SINGLE, new Parallelism(3, pool3))) {
+                float[] c = pr.c0().clone();
+                g.sgemmIndexed(m, n, k, a, 4, Offsets.of(aRows), Offsets.of(aCols), b, 1, Offsets.of(bRows), Offsets.of(bCols),
+                        c, pr.cOff(), pr.ldc(), acc, par);
+                assertArrayEquals(expected, bits(c), g.name() + " " + pr.describe() + " indexed, threads=" + par.threads());
+                // strided tables take the strided path: same bits again
+                float[] cs = pr.c0().clone();
+                g.sgemmIndexed(m, n, k, pr.a(), pr.aOff(), stridedFrom(m, pr.ars()), stridedFrom(k, pr.acs()),
+                        pr.b(), pr.bOff(), stridedFrom(k, pr.brs()), stridedFrom(n, pr.bcs()), cs, pr.cOff(), pr.ldc(), acc, par);
+                assertArrayEquals(expected, bits(cs), g.name() + " " + pr.describe() + " strided tables, threads=" + par.threads());
+            }
+        }
+    }
+
+    private static Offsets stridedFrom(int count, int stride) {
+        Offsets o = Offsets.strided(count, stride);
+        assertEquals(count > 1 ? stride : 0, o.stride(), "an arithmetic table knows its stride");
+        return o;
+    }
+
+    @Test
+    void offsetTablesOutsideTheArrayAreRejected() {
+        float[] a = new float[10], b = new float[10], c = new float[4];
+        Offsets two = Offsets.of(new int[] {0, 1}), far = Offsets.of(new int[] {0, 9, 1});   // not arithmetic: stays a table
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () ->
+                Gemm.best().sgemmIndexed(2, 2, 2, a, 1, two, far, b, 0, two, two, c, 0, 2, false, Parallelism.SINGLE));
+        assertTrue(e.getMessage().contains("A indexed view [1, 11]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () ->
+                Gemm.best().sgemmIndexed(3, 2, 2, a, 0, two, two, b, 0, two, two, new float[6], 0, 2, false, Parallelism.SINGLE));
+        assertTrue(Offsets.of(runs(64, 28, false, new Random(1))).mostlyContiguous());
+        assertTrue(!Offsets.of(runs(64, 5, false, new Random(1))).mostlyContiguous());
+    }
+
     @Test
     void bestIsTheVectorImplementationUnderTest() {
         // surefire runs with --add-modules jdk.incubator.vector (kiln.test.argLine)

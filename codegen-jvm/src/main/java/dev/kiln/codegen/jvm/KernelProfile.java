@@ -1,0 +1,59 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.ir.kernel.KernelGraph;
+import dev.kiln.ir.kernel.Kernels;
+
+import java.util.Arrays;
+
+/**
+ * Wall time per kernel of one program ({@code -Dkiln.debug=profile}), printed when the JVM exits. It reports the steady
+ * state: the counters start over after the first {@code -Dkiln.profile.warmup} runs (default 200), because the JIT's
+ * early tiers would otherwise dominate a short benchmark. Contractions are split into packing, GEMM and epilogue.
+ */
+final class KernelProfile {
+    static final int PACK = 0, GEMM = 1, EPILOGUE = 2, WHOLE = 3;
+    private static final int WARMUP = Integer.getInteger("kiln.profile.warmup", 200);
+
+    private final KernelGraph graph;
+    private final long[][] nanos;       // [step][PACK, GEMM, EPILOGUE, WHOLE]
+    private long runs;
+
+    private KernelProfile(KernelGraph graph, int steps) {
+        this.graph = graph;
+        this.nanos = new long[steps][4];
+    }
+
+    /** A profile for the program, or null when profiling is off. */
+    static KernelProfile forProgram(KernelGraph graph, int steps) {
+        if (!dev.kiln.ir.DebugFlags.on("profile")) return null;
+        KernelProfile p = new KernelProfile(graph, steps);
+        Runtime.getRuntime().addShutdownHook(new Thread(p::print));
+        return p;
+    }
+
+    void add(int step, int phase, long ns) { nanos[step][phase] += ns; }
+
+    void endRun() {
+        if (++runs == WARMUP) for (long[] n : nanos) Arrays.fill(n, 0);
+    }
+
+    private void print() {
+        long counted = runs - (runs >= WARMUP ? WARMUP : 0);
+        long total = Arrays.stream(nanos).mapToLong(n -> n[WHOLE]).sum();
+        if (total == 0 || counted == 0) return;
+        StringBuilder s = new StringBuilder(String.format("== kernel profile: %d kernels, %d runs%s, %.1f µs per run%n",
+                nanos.length, counted, runs > counted ? " after " + WARMUP + " warm-up runs" : "", total / 1e3 / counted));
+        Integer[] order = new Integer[nanos.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Long.compare(nanos[b][WHOLE], nanos[a][WHOLE]));
+        for (int i = 0; i < Math.min(20, order.length); i++) {
+            int k = order[i];
+            long[] n = nanos[k];
+            String header = Kernels.format(graph.kernels().get(k)).lines().findFirst().orElse("");
+            String split = n[GEMM] == 0 ? "" : String.format(" (pack %.0f, gemm %.0f, epilogue %.0f)",
+                    n[PACK] / 1e3 / counted, n[GEMM] / 1e3 / counted, n[EPILOGUE] / 1e3 / counted);
+            s.append(String.format("%5.1f%% %8.1f µs  k%-3d %s%s%n", 100.0 * n[WHOLE] / total, n[WHOLE] / 1e3 / counted, k, header, split));
+        }
+        System.err.print(s);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Interpreter;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.backend.HostBuffer;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.KernelGraph;
+import dev.kiln.ir.kernel.Scheduler;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Convolution patches read by the GEMM core through offset tables (no im2col buffer) where that pays: the forward
+ * convolution's input patches, whose columns run along whole output rows. Weight-gradient patches stay on generated
+ * packers (short runs gather slower than they pack).
+ */
+class IndexedOperandTest {
+
+    private static Kernel.Contraction contraction(KernelGraph g) {
+        for (Kernel k : g.kernels()) if (k instanceof Kernel.Contraction c) return c;
+        throw new AssertionError("no contraction in\n" + dev.kiln.ir.kernel.Kernels.format(g));
+    }
+
+    @Test
+    void forwardConvolutionPatchesAreIndexedAndComputeTheConvolution() {
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(3, 2, 32, 32), DType.F32);
+        Node w = Node.leaf(Op.Role.INPUT, "w", Shape.of(6, 2, 5, 5), DType.F32);
+        Node y = Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1);
+        Scheduler.Schedule s = Scheduler.schedule(List.of(y), n -> false);
+        Kernel.Contraction c = contraction(s.graph());
+        JvmProgram.Operand patches = JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false);
+        assertNotNull(patches, "the input patches should be read in place");
+        assertNotNull(patches.rows, "... through offset tables");
+        assertEquals(2 * 25, patches.rows.count());
+        assertEquals(3 * 28 * 28, patches.cols.count());
+        assertEquals(2 * 1024 + 32 * 3 + 4, patches.cols.values()[28 * 28 + 3 * 28 + 4], "image 1 (two channels of 32×32 on), row 3, column 4");
+        // the weights are a plain strided read
+        JvmProgram.Operand weights = JvmProgram.Operand.of(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N, true, true);
+        assertNotNull(weights);
+        assertNull(weights.rows);
+
+        Random r = new Random(5);
+        Map<Node, double[]> known = new HashMap<>();
+        List<HostBuffer> in = new ArrayList<>();
+        for (Node n : s.inputs()) {
+            double[] v = new double[n.shape().numel()];
+            for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+            known.put(n, v);
+            in.add(HostBuffer.of(DType.F32, v));
+        }
+        float[] out = (float[]) new JvmBackend().compile(s.graph()).run(in).get(0).array();
+        double[] expected = Interpreter.evaluate(y, known);
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(out[i] - expected[i]) <= 1e-4 * (1 + Math.abs(expected[i])), "y[" + i + "] = " + out[i] + ", expected " + expected[i]);
+        }
+    }
+
+    @Test
+    void weightGradientPatchesStayOnGeneratedPackers() {
+        // dW = dY ⋆ X: the contraction's depth runs over images and output positions, its columns over the filter taps
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(4, 6, 14, 14), DType.F32);
+        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(4, 16, 10, 10), DType.F32);
+        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(16, 6, 5, 5), DType.F32);
+        Node y = Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1);
+        Node dw = dev.kiln.ir.Autodiff.gradients(List.of(y), List.of(dy), List.of(w)).get(0);
+        Scheduler.Schedule s = Scheduler.schedule(List.of(dw), n -> false);
+        Kernel.Contraction c = contraction(s.graph());
+        assertEquals(16, c.m());
+        assertEquals(150, c.n());
+        assertNull(JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false),
+                "runs of 5 along the columns: generated packing was faster");
+    }
+}
