@@ -131,8 +131,8 @@ abstract class BlockedGemm implements Gemm {
             }
             return;
         }
-        checkOperand("A", a, m, k, mr);
-        checkOperand("B", b, k, n, nr);
+        checkOperand("A", a, m, k, roundUp(m, mr) * k);
+        checkOperand("B", b, k, n, roundUp(n, nr) * k);
         boolean strided = !a.panels() && !b.panels() && a.rows() == null && b.rows() == null;
         if ((long) m * n * k <= SMALL_WORK && small() != this && strided) {
             // tiny: packing does not pay off, and the scalar code needs no JIT warm-up to run
@@ -161,12 +161,14 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** Checks that every element an operand view of rows × cols can address lies inside its array (for tables: any entry). */
-    private static void checkOperand(String what, Src x, int rows, int cols, int panelWidth) {
+    /**
+     * Checks that every element an operand view of rows × cols can address lies inside its array (for tables: any
+     * entry; in panel layout: all {@code panelSize} values, padding included).
+     */
+    private static void checkOperand(String what, Src x, int rows, int cols, int panelSize) {
         if (x.array() == null) throw new NullPointerException(what);
         if (x.panels()) {
-            int outer = what.equals("A") ? rows : cols, depth = what.equals("A") ? cols : rows;
-            checkRange(what + " panels", x.array(), x.offset(), 1, 0, roundUp(outer, panelWidth) * depth, 1);
+            checkRange(what + " panels", x.array(), x.offset(), 1, 0, panelSize, 1);
         } else if (x.rows() == null) {
             checkRange(what, x.array(), x.offset(), rows, x.rs(), cols, x.cs());
         } else {
