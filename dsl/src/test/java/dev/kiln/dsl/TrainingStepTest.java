@@ -45,6 +45,24 @@ class TrainingStepTest {
     }
 
     @Test
+    void aLeNetStepAllocatesAlmostNothingToo() {
+        // convolutions and GEMMs on every path of the JVM backend: strided, panel-layout and offset-table operands
+        Kiln.manualSeed(4);
+        dev.kiln.runtime.Executor.setThreads(1);
+        Module net = new dev.kiln.dsl.nn.LeNet();
+        Tensor x = Kiln.randn(8, 1, 32, 32);
+        Tensor t = Kiln.tensor(1L, 2, 3, 4, 5, 6, 7, 8);
+        TrainingStep step = TrainingStep.compile(net, new dev.kiln.dsl.nn.CrossEntropyLoss(), new SGD(net.parameters(), 0.01, 0.9), x, t);
+        for (int i = 0; i < 1500; i++) step.step(x, t);           // warm-up: JIT compilation, first-touch
+        int steps = 300;
+        long before = allocatedBytes();
+        for (int i = 0; i < steps; i++) step.step(x, t);
+        long perStep = (allocatedBytes() - before) / steps;
+        dev.kiln.runtime.Executor.setThreads(Runtime.getRuntime().availableProcessors());
+        assertTrue(perStep <= 1024, "compiled LeNet step allocates " + perStep + " bytes per step (limit 1 KiB)");
+    }
+
+    @Test
     void aBatchOfAnotherShapeCompilesAnotherProgramAndStaysCorrect() {
         Module compiledNet = tinyNet(), eagerNet = tinyNet();
         Optimizer compiledOpt = new SGD(compiledNet.parameters(), 0.05, 0.9), eagerOpt = new SGD(eagerNet.parameters(), 0.05, 0.9);

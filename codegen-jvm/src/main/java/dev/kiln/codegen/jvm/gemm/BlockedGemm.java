@@ -59,6 +59,8 @@ abstract class BlockedGemm implements Gemm {
         float[] ap = new float[0];
         float[] bp = new float[0];
         float[] tile = new float[0];
+        /** This thread's current call's operands. */
+        final Src a = new Src(), b = new Src();
     }
 
     private Workspace workspace(int apSize, int bpSize) {
@@ -75,7 +77,8 @@ abstract class BlockedGemm implements Gemm {
                             float[] b, int bOffset, int bRowStride, int bColStride,
                             float[] c, int cOffset, int ldc,
                             boolean accumulate, Parallelism par) {
-        multiply(m, n, k, Src.strided(a, aOffset, aRowStride, aColStride), Src.strided(b, bOffset, bRowStride, bColStride),
+        Workspace ws = workspaces.get();
+        multiply(m, n, k, ws.a.strided(a, aOffset, aRowStride, aColStride), ws.b.strided(b, bOffset, bRowStride, bColStride),
                 c, cOffset, ldc, accumulate, par);
     }
 
@@ -88,8 +91,9 @@ abstract class BlockedGemm implements Gemm {
                                   float[] a, int aOffset, int aRowStride, int aColStride, boolean aPanels,
                                   float[] b, int bOffset, int bRowStride, int bColStride, boolean bPanels,
                                   float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par) {
-        multiply(m, n, k, aPanels ? Src.panels(a, aOffset) : Src.strided(a, aOffset, aRowStride, aColStride),
-                bPanels ? Src.panels(b, bOffset) : Src.strided(b, bOffset, bRowStride, bColStride), c, cOffset, ldc, accumulate, par);
+        Workspace ws = workspaces.get();
+        multiply(m, n, k, aPanels ? ws.a.panels(a, aOffset) : ws.a.strided(a, aOffset, aRowStride, aColStride),
+                bPanels ? ws.b.panels(b, bOffset) : ws.b.strided(b, bOffset, bRowStride, bColStride), c, cOffset, ldc, accumulate, par);
     }
 
     @Override
@@ -100,23 +104,49 @@ abstract class BlockedGemm implements Gemm {
             throw new IllegalArgumentException("offset tables shorter than the product: A " + aRows.count() + "×" + aCols.count()
                     + ", B " + bRows.count() + "×" + bCols.count() + " for m=" + m + " n=" + n + " k=" + k);
         }
-        multiply(m, n, k, Src.indexed(a, aOffset, aRows, aCols), Src.indexed(b, bOffset, bRows, bCols), c, cOffset, ldc, accumulate, par);
+        Workspace ws = workspaces.get();
+        multiply(m, n, k, ws.a.indexed(a, aOffset, aRows, aCols), ws.b.indexed(b, bOffset, bRows, bCols), c, cOffset, ldc, accumulate, par);
     }
 
     /**
      * An operand as the driver reads it: element (r, q) at {@code array[offset + rows[r] + cols[q]]} when indexed,
-     * {@code array[offset + r·rs + q·cs]} when strided (rows null), or already in panel layout.
+     * {@code array[offset + r·rs + q·cs]} when strided (rows null), or already in panel layout. Two per thread, in its
+     * {@link Workspace}, set at each call: a compiled step must not allocate per GEMM.
      */
-    record Src(float[] array, int offset, int rs, int cs, Offsets rows, Offsets cols, boolean panels) {
-        static Src strided(float[] x, int offset, int rs, int cs) { return new Src(x, offset, rs, cs, null, null, false); }
+    static final class Src {
+        private float[] array;
+        private int offset, rs, cs;
+        private Offsets rows, cols;
+        private boolean panels;
 
-        static Src panels(float[] x, int offset) { return new Src(x, offset, 0, 0, null, null, true); }
+        Src strided(float[] x, int offset, int rs, int cs) { return set(x, offset, rs, cs, null, null, false); }
+
+        Src panels(float[] x, int offset) { return set(x, offset, 0, 0, null, null, true); }
 
         /** Arithmetic tables become strides, so such operands keep the strided packers' fast paths. */
-        static Src indexed(float[] x, int offset, Offsets rows, Offsets cols) {
+        Src indexed(float[] x, int offset, Offsets rows, Offsets cols) {
             if (rows.stride() != null && cols.stride() != null) return strided(x, offset, rows.stride(), cols.stride());
-            return new Src(x, offset, 0, 0, rows, cols, false);
+            return set(x, offset, 0, 0, rows, cols, false);
         }
+
+        private Src set(float[] x, int offset, int rs, int cs, Offsets rows, Offsets cols, boolean panels) {
+            this.array = x;
+            this.offset = offset;
+            this.rs = rs;
+            this.cs = cs;
+            this.rows = rows;
+            this.cols = cols;
+            this.panels = panels;
+            return this;
+        }
+
+        float[] array() { return array; }
+        int offset() { return offset; }
+        int rs() { return rs; }
+        int cs() { return cs; }
+        Offsets rows() { return rows; }
+        Offsets cols() { return cols; }
+        boolean panels() { return panels; }
     }
 
     private void multiply(int m, int n, int k, Src a, Src b, float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par) {
