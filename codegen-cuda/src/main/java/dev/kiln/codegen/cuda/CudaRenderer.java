@@ -58,12 +58,12 @@ public final class CudaRenderer {
         for (int i = 0; i < graph.kernels().size(); i++) {
             Kernel k = graph.kernels().get(i);
             String name = prefix + "k" + i;
-            List<Integer> buffers = new ArrayList<>();
-            buffers.add(k.output());
-            for (int id : Kernels.reads(k)) if (id != k.output()) buffers.add(id);
+            List<Integer> buffers = new ArrayList<>(k.outputs());          // outputs first, then what it reads
+            for (int id : Kernels.reads(k)) if (!buffers.contains(id)) buffers.add(id);
             CWriter w = new CWriter();
             w.line("// " + Kernels.format(k).replace("\n", "\n// "));
-            String signature = "extern \"C\" __global__ void __launch_bounds__(" + threads(k) + ") " + name + "(" + parameters(graph, buffers) + ")";
+            String signature = "extern \"C\" __global__ void __launch_bounds__(" + threads(k) + ") " + name + "("
+                    + parameters(graph, buffers, k.outputs().size()) + ")";
             Launch launch = switch (k) {
                 case Kernel.Pointwise p -> pointwise(w, signature, p, graph, name, buffers);
                 case Kernel.Reduction r -> reduction(w, signature, r, graph, name, buffers);
@@ -83,12 +83,12 @@ public final class CudaRenderer {
         };
     }
 
-    private static String parameters(KernelGraph graph, List<Integer> buffers) {
+    private static String parameters(KernelGraph graph, List<Integer> buffers, int outputs) {
         List<String> params = new ArrayList<>();
         for (int i = 0; i < buffers.size(); i++) {
             int id = buffers.get(i);
             String type = CTypes.element(graph.buffer(id).dtype());
-            params.add((i == 0 ? type : "const " + type) + "* __restrict__ b" + id);
+            params.add((i < outputs ? type : "const " + type) + "* __restrict__ b" + id);
         }
         return String.join(", ", params);
     }
@@ -125,7 +125,7 @@ public final class CudaRenderer {
         w.line("if (t >= " + n + ") return;");
         decode(w, p.shape(), axes(p.shape().rank()), "t");
         ExprWriter e = new ExprWriter(w);
-        w.line(store(graph, p.output(), "t", e.expr(p.value())));
+        for (Kernel.Store st : p.stores()) w.line(store(graph, st.output(), "t", e.expr(st.value())));
         w.close();
         return new Launch(name, (int) ((n + POINTWISE_BLOCK - 1) / POINTWISE_BLOCK), 1, 1, POINTWISE_BLOCK, buffers);
     }

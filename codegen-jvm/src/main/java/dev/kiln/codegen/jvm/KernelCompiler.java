@@ -17,6 +17,7 @@ import org.objectweb.asm.commons.Method;
 import java.lang.invoke.MethodHandles;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * Turns one kernel into a hidden class: a {@link LoopKernel} for pointwise and reduction kernels (loops over the
@@ -58,6 +59,11 @@ final class KernelCompiler {
 
     /** The class for kernel {@code k}; a contraction's packers write the panel layout of {@code gemm}. */
     static byte[] generate(Kernel k, KernelGraph graph, String name, Gemm gemm) {
+        return generate(k, graph, name, gemm, VectorLoop.ENABLED);
+    }
+
+    /** As above; {@code vectors} says whether pointwise loops may run in {@link VectorLoop vectors}. */
+    static byte[] generate(Kernel k, KernelGraph graph, String name, Gemm gemm, boolean vectors) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
         };
@@ -69,7 +75,7 @@ final class KernelCompiler {
         ctor.returnValue();
         ctor.endMethod();
         switch (k) {
-            case Kernel.Pointwise p -> pointwise(cw, p, graph);
+            case Kernel.Pointwise p -> pointwise(cw, p, graph, vectors);
             case Kernel.Reduction r -> reduction(cw, r, graph);
             case Kernel.Contraction c -> contraction(cw, c, graph, gemm);
         }
@@ -91,12 +97,27 @@ final class KernelCompiler {
 
     // ---- pointwise ----------------------------------------------------------------------------------------------
 
-    private static void pointwise(ClassWriter cw, Kernel.Pointwise p, KernelGraph graph) {
+    private static void pointwise(ClassWriter cw, Kernel.Pointwise p, KernelGraph graph, boolean vectors) {
         KernelEmitter e = loopMethod(cw, p, graph);
         Shape s = p.shape();
         int par = parallelAxis(s, List.of());
-        nest(e, s, List.of(), par, 0, List.of(p.value()),
-                () -> e.store(p.output(), offset(s), graph.buffer(p.output()).dtype(), () -> e.expr(p.value())));
+        List<Expr> values = Kernels.expressions(p);
+        Runnable body = () -> {
+            if (values.size() > 1) e.precompute(values);          // every load before the first store
+            for (Kernel.Store st : p.stores()) e.store(st.output(), offset(s), graph.buffer(st.output()).dtype(), () -> e.expr(st.value()));
+        };
+        int inner = s.rank() - 1;
+        while (inner >= 0 && s.dim(inner) == 1) inner--;
+        if (vectors && inner >= 0 && VectorLoop.supports(p, inner, s.dim(inner), graph)) {
+            int v = inner;
+            nest(e, s, List.of(v), par, 0, List.of(), () -> {
+                e.hoist(values, v);
+                Runnable from = v == par ? e.arg(1) : e.constant(0), to = v == par ? e.arg(2) : e.constant(s.dim(v));
+                VectorLoop.emit(e, p, v, offset(s), from, to, body);
+            });
+        } else {
+            nest(e, s, List.of(), par, 0, values, body);
+        }
         e.g.returnValue();
         e.g.endMethod();
     }
@@ -142,19 +163,31 @@ final class KernelCompiler {
         DType t = r.body().dtype();
         DType accType = accumulatorType(t, r.fn());
         Type at = KernelEmitter.valueType(accType);
-        int acc = e.g.newLocal(at);
+        int[] acc = new int[FOLD_CHAINS];
+        for (int i = 0; i < acc.length; i++) acc[i] = e.g.newLocal(at);
         Runnable perOutput = () -> {
-            initial(e, r.fn(), accType);
-            e.g.storeLocal(acc);
-            nest(e, d, nonReduced(d, r.axes()), -1, 0, List.of(r.body()), () -> {
-                e.g.loadLocal(acc);
+            for (int a : acc) {
+                initial(e, r.fn(), accType);
+                e.g.storeLocal(a);
+            }
+            IntConsumer fold = chain -> {
+                e.g.loadLocal(acc[chain]);
                 e.expr(r.body());
                 e.convert(t, accType);
                 combine(e, r.fn(), accType);
-                e.g.storeLocal(acc);
-            });
+                e.g.storeLocal(acc[chain]);
+            };
+            foldLoops(e, d, reducedLoops(d, r.axes()), 0, r.body(), fold);
+            for (int step = 1; step < acc.length; step *= 2) {         // pairwise: (a0 ⊕ a1) ⊕ (a2 ⊕ a3)
+                for (int i = 0; i + step < acc.length; i += 2 * step) {
+                    e.g.loadLocal(acc[i]);
+                    e.g.loadLocal(acc[i + step]);
+                    combine(e, r.fn(), accType);
+                    e.g.storeLocal(acc[i]);
+                }
+            }
             int result = e.g.newLocal(KernelEmitter.valueType(t));
-            e.g.loadLocal(acc);
+            e.g.loadLocal(acc[0]);
             e.convert(accType, t);
             e.g.storeLocal(result);
             e.setAccumulator(result);
@@ -165,10 +198,39 @@ final class KernelCompiler {
         e.g.endMethod();
     }
 
-    private static List<Integer> nonReduced(Shape d, List<Integer> reduced) {
+    /**
+     * Independent accumulators of a reduction's innermost loop: one chain would make every element wait for the
+     * previous add (the fold is latency-bound), several let the core overlap them. Sums then add in a different
+     * order than one running sum, which float64 accumulation of float32 values hides; max is order-free.
+     */
+    static final int FOLD_CHAINS = 4;
+
+    /** The reduced axes that need a loop (size > 1), outermost first. */
+    private static List<Integer> reducedLoops(Shape d, List<Integer> reduced) {
         List<Integer> axes = new java.util.ArrayList<>();
-        for (int i = 0; i < d.rank(); i++) if (!reduced.contains(i)) axes.add(i);
+        for (int i = 0; i < d.rank(); i++) if (reduced.contains(i) && d.dim(i) > 1) axes.add(i);
         return axes;
+    }
+
+    /**
+     * Loops over {@code loops[from..]}, folding {@code body} with {@code fold(chain)}; the innermost loop computes
+     * what doesn't depend on its variable first and runs {@link #FOLD_CHAINS} chains side by side when long enough,
+     * or is unrolled completely (one chain per index) when at most that long.
+     */
+    private static void foldLoops(KernelEmitter e, Shape d, List<Integer> loops, int from, Expr body, IntConsumer fold) {
+        if (from == loops.size()) {
+            e.scoped(() -> fold.accept(0));
+            return;
+        }
+        int axis = loops.get(from), n = d.dim(axis);
+        if (from < loops.size() - 1) {
+            e.loop(axis, e.constant(0), e.constant(n), () -> e.scoped(() -> foldLoops(e, d, loops, from + 1, body, fold)));
+            return;
+        }
+        e.hoist(List.of(body), axis);
+        if (n >= 2 * FOLD_CHAINS) e.unrolledLoop(axis, n, FOLD_CHAINS, fold);
+        else if (n <= FOLD_CHAINS) e.unrolledLoop(axis, n, n, fold);             // e.g. a pooling window's row
+        else e.loop(axis, e.constant(0), e.constant(n), () -> e.scoped(() -> fold.accept(0)));
     }
 
     /** Sums of float32 accumulate in double (as the reference interpreter does); integers in long. */
@@ -213,7 +275,7 @@ final class KernelCompiler {
     }
 
     private static void bindBuffers(KernelEmitter e, Kernel k, KernelGraph graph, int arg) {
-        e.bindBuffer(arg, k.output(), graph.buffer(k.output()).dtype());
+        for (int id : k.outputs()) e.bindBuffer(arg, id, graph.buffer(id).dtype());
         for (int id : Kernels.reads(k)) e.bindBuffer(arg, id, graph.buffer(id).dtype());
     }
 
@@ -340,7 +402,7 @@ final class KernelCompiler {
                 new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class)}), null, null, cw);
         g.visitCode();
         KernelEmitter e = new KernelEmitter(g);
-        for (int id : Kernels.reads(new Kernel.Pointwise(c.output(), Shape.scalar(), value))) e.bindBuffer(0, id, graph.buffer(id).dtype());
+        for (int id : Kernels.reads(value)) e.bindBuffer(0, id, graph.buffer(id).dtype());
         int dst = g.newLocal(array);
         g.loadArg(2);
         g.checkCast(array);

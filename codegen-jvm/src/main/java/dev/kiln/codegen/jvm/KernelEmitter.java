@@ -100,6 +100,49 @@ final class KernelEmitter {
         g.mark(end);
     }
 
+    /**
+     * {@code for (var = 0; var < n; var++)} unrolled {@code copies} times: each step of the main loop runs
+     * {@code body(c)} for c = 0 .. copies−1 with the variable bound to var + c (each copy in its own scope); the
+     * remaining n mod copies iterations run {@code body(0)}.
+     */
+    void unrolledLoop(int varId, int n, int copies, java.util.function.IntConsumer body) {
+        if (copies == n) {                                 // straight-line code, the variable a constant in each copy
+            for (int c = 0; c < n; c++) {
+                int fixed = g.newLocal(Type.INT_TYPE);
+                g.push(c);
+                g.storeLocal(fixed);
+                varLocals.put(varId, fixed);
+                int copy = c;
+                scoped(() -> body.accept(copy));
+            }
+            varLocals.remove(varId);
+            return;
+        }
+        int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
+        g.push(0);
+        g.storeLocal(v);
+        Label head = new Label(), tail = new Label();
+        g.mark(head);
+        g.loadLocal(v);
+        g.push(n - copies);
+        g.ifICmp(GeneratorAdapter.GT, tail);
+        for (int c = 0; c < copies; c++) {
+            int shifted = g.newLocal(Type.INT_TYPE);
+            g.loadLocal(v);
+            g.push(c);
+            g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+            g.storeLocal(shifted);
+            varLocals.put(varId, shifted);
+            int copy = c;
+            scoped(() -> body.accept(copy));
+        }
+        varLocals.put(varId, v);
+        g.iinc(v, copies);
+        g.goTo(head);
+        g.mark(tail);
+        loop(varId, () -> g.loadLocal(v), constant(n), () -> scoped(() -> body.accept(0)));
+    }
+
     /** Runs {@code body} with a fresh subexpression scope (values computed inside are forgotten after). */
     void scoped(Runnable body) {
         scopes.push(new HashMap<>());
@@ -161,7 +204,7 @@ final class KernelEmitter {
         };
     }
 
-    private static boolean containsAcc(Expr e) {
+    static boolean containsAcc(Expr e) {
         return switch (e) {
             case Expr.Acc a -> true;
             case Expr.Load l -> false;
@@ -470,6 +513,15 @@ final class KernelEmitter {
     }
 
     /** Stores the value on the stack (of {@code dtype}) into buffer {@code id} at {@code index}. */
+    /** Computes {@code exprs} into locals of the current scope (later uses read the locals). */
+    void precompute(java.util.List<Expr> exprs) {
+        for (Expr e : exprs) {
+            expr(e);
+            if (valueType(e.dtype()).getSize() == 2) g.pop2();
+            else g.pop();
+        }
+    }
+
     void store(int id, Ix index, DType dtype, Runnable value) {
         g.loadLocal(bufferLocal(id));
         ix(index);

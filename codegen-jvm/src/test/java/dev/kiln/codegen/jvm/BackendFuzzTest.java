@@ -57,9 +57,9 @@ class BackendFuzzTest {
             }
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
-        System.out.printf("BackendFuzzTest: %d graphs (seeds %d..%d), %d kernels (%d pointwise, %d reduction, %d contraction), "
+        System.out.printf("BackendFuzzTest: %d graphs (seeds %d..%d), %d kernels (%d pointwise of which %d store several values, %d reduction, %d contraction), "
                         + "%d outputs, %d elements compared, %d mismatching graphs, %d ms; max |error|/tolerance %.3g; ops %s%n",
-                graphs, first, first + graphs - 1, stats.kernels(), stats.pointwise, stats.reduction, stats.contraction,
+                graphs, first, first + graphs - 1, stats.kernels(), stats.pointwise, stats.multiStore, stats.reduction, stats.contraction,
                 stats.outputs, stats.elements, failed, ms, stats.worstRatio, stats.ops);
         if (failed > 0) fail(failed + " of " + graphs + " graphs disagree with the interpreter; the first:\n\n" + String.join("\n\n", failures));
         assertTrue(graphs < 1000 || stats.contraction > 0 && stats.reduction > 0, "the fuzzer should produce every kind of kernel");
@@ -67,7 +67,7 @@ class BackendFuzzTest {
 
     /** Counters for the summary line. */
     static final class Stats {
-        int pointwise, reduction, contraction, outputs;
+        int pointwise, multiStore, reduction, contraction, outputs;
         long elements;
         double worstRatio;
         final Map<String, Integer> ops = new TreeMap<>();
@@ -163,7 +163,10 @@ class BackendFuzzTest {
     private static void count(GraphFuzzer.Case c, Compiled compiled, Stats stats) {
         for (Kernel k : compiled.schedule().graph().kernels()) {
             switch (k) {
-                case Kernel.Pointwise p -> stats.pointwise++;
+                case Kernel.Pointwise p -> {
+                    stats.pointwise++;
+                    if (p.stores().size() > 1) stats.multiStore++;
+                }
                 case Kernel.Reduction r -> stats.reduction++;
                 case Kernel.Contraction x -> stats.contraction++;
             }

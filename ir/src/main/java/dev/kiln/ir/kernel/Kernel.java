@@ -7,13 +7,30 @@ import java.util.List;
 
 /**
  * One loop nest of a compiled program, backend-neutral. Loop variables are {@link Ix.Var}s; every kernel stores
- * into one output buffer, contiguous in row-major order.
+ * into output buffers contiguous in row-major order: one, or for a pointwise kernel several of the same shape.
  */
 public sealed interface Kernel extends java.io.Serializable {
-    int output();
+    /** The buffers the kernel writes. */
+    List<Integer> outputs();
 
-    /** For each index of {@code shape} (loop variable i over axis i): {@code out[index] = value}. */
-    record Pointwise(int output, Shape shape, Expr value) implements Kernel {}
+    /**
+     * For each index of {@code shape} (loop variable i over axis i) and each store: {@code out[index] = value}. Several
+     * stores make one pass compute several same-shaped values (e.g. an optimizer's new weights and moments), sharing
+     * their loads and subexpressions; no store's buffer is read by the kernel.
+     */
+    record Pointwise(Shape shape, List<Store> stores) implements Kernel {
+        public Pointwise {
+            stores = List.copyOf(stores);
+            if (stores.isEmpty()) throw new IllegalArgumentException("a pointwise kernel stores at least one value");
+        }
+
+        public Pointwise(int output, Shape shape, Expr value) { this(shape, List.of(new Store(output, value))); }
+
+        @Override public List<Integer> outputs() { return stores.stream().map(Store::output).toList(); }
+    }
+
+    /** {@code out[index] = value} of a pointwise kernel. */
+    record Store(int output, Expr value) implements java.io.Serializable {}
 
     /**
      * Loops over {@code domain} (variable i over axis i), folding {@code body} with {@code fn} over {@code axes} (initial
@@ -23,6 +40,8 @@ public sealed interface Kernel extends java.io.Serializable {
     record Reduction(int output, Shape domain, List<Integer> axes, Op.ReduceFn fn, Expr body, Expr epilogue, Ix outIndex)
             implements Kernel {
         public Reduction { axes = List.copyOf(axes); }
+
+        @Override public List<Integer> outputs() { return List.of(output); }
     }
 
     /**
@@ -40,5 +59,7 @@ public sealed interface Kernel extends java.io.Serializable {
             nFactors = List.copyOf(nFactors);
             kFactors = List.copyOf(kFactors);
         }
+
+        @Override public List<Integer> outputs() { return List.of(output); }
     }
 }

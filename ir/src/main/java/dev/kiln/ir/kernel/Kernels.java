@@ -15,7 +15,7 @@ public final class Kernels {
     /** The expressions of a kernel, in evaluation order. */
     public static List<Expr> expressions(Kernel k) {
         return switch (k) {
-            case Kernel.Pointwise p -> List.of(p.value());
+            case Kernel.Pointwise p -> p.stores().stream().map(Kernel.Store::value).toList();
             case Kernel.Reduction r -> List.of(r.body(), r.epilogue());
             case Kernel.Contraction c -> List.of(c.a(), c.b(), c.epilogue());
         };
@@ -25,6 +25,13 @@ public final class Kernels {
     public static Set<Integer> reads(Kernel k) {
         Set<Integer> ids = new LinkedHashSet<>();
         for (Expr e : expressions(k)) collectLoads(e, ids);
+        return ids;
+    }
+
+    /** Buffers an expression reads. */
+    public static Set<Integer> reads(Expr e) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        collectLoads(e, ids);
         return ids;
     }
 
@@ -107,7 +114,8 @@ public final class Kernels {
 
     public static String format(Kernel k) {
         return switch (k) {
-            case Kernel.Pointwise p -> "pointwise " + p.shape() + "\n  b" + p.output() + "[" + offsetText(p.shape()) + "] = " + format(p.value());
+            case Kernel.Pointwise p -> "pointwise " + p.shape() + p.stores().stream()
+                    .map(st -> "\n  b" + st.output() + "[" + offsetText(p.shape()) + "] = " + format(st.value())).collect(Collectors.joining());
             case Kernel.Reduction r -> "reduce_" + r.fn().name().toLowerCase() + " over " + r.domain() + " axes " + r.axes()
                     + "\n  acc = " + format(r.body()) + "\n  b" + r.output() + "[" + r.outIndex() + "] = " + format(r.epilogue());
             case Kernel.Contraction c -> "contraction batch=" + c.batch() + " m=" + c.m() + " n=" + c.n() + " k=" + c.k()

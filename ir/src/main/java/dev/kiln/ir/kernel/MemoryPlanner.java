@@ -22,9 +22,9 @@ final class MemoryPlanner {
         List<SlotInfo> slots = new ArrayList<>();
         Map<Integer, List<Integer>> freeAfter = new TreeMap<>();
         for (int i = 0; i < kernels.size(); i++) {
-            int out = kernels.get(i).output();
-            KernelGraph.BufferInfo info = infos.get(out);
-            if (info.role() == KernelGraph.Role.TEMP) {
+            for (int out : kernels.get(i).outputs()) {
+                KernelGraph.BufferInfo info = infos.get(out);
+                if (info.role() != KernelGraph.Role.TEMP) continue;
                 slot[out] = pick(slots, info);
                 slots.get(slot[out]).busy = true;
                 freeAfter.computeIfAbsent(Math.max(lastUse[out], i), k -> new ArrayList<>()).add(slot[out]);

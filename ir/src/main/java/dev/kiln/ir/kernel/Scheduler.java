@@ -107,13 +107,14 @@ public final class Scheduler {
             if (!realized.contains(n)) continue;
             int out = b.bufferFor(n, outputSet.contains(n) ? KernelGraph.Role.OUTPUT : KernelGraph.Role.TEMP);
             Node anchor = anchorOf.getOrDefault(n, isContractionOrReduction(n.op()) ? n : null);
-            b.kernels.add(anchor == null ? b.pointwise(n, out) : b.anchored(anchor, n, out));
+            if (anchor == null) b.addPointwise(n);
+            else b.add(b.anchored(anchor, n, out));
         }
         List<Integer> outputIds = new ArrayList<>();
         for (Node o : outputs) outputIds.add(b.buffers.get(o));
         List<Integer> inputIds = new ArrayList<>();
         for (Node in : inputs) inputIds.add(b.buffers.get(in));
-        KernelGraph graph = MemoryPlanner.plan(b.infos, inputIds, outputIds, b.kernels);
+        KernelGraph graph = MemoryPlanner.plan(b.infos, inputIds, outputIds, b.kernels());
         return new Schedule(graph, inputs);
     }
 
@@ -186,11 +187,22 @@ public final class Scheduler {
         return s;
     }
 
-    /** Builds kernels, lowering nodes to expressions over loop variables. */
+    /** The most values one pointwise kernel computes side by side. */
+    static final int MAX_STORES = 8;
+
+    /**
+     * Builds kernels, lowering nodes to expressions over loop variables. Pointwise values join a same-shaped pointwise
+     * group ("horizontal fusion") when they are related to it, i.e. read one of its values or one of its inputs (an
+     * optimizer's new moments and weights read the same gradient, and the weights read the moments): one pass then
+     * loads the shared inputs once, and a value that a later one needs is used where it is computed instead of being
+     * read back. A group runs where its last value joined; it stops taking values once any other kernel reads one of
+     * its values (that kernel must run after the group), and values only join where they read its values at the very
+     * element being computed.
+     */
     private static final class Builder {
         final Map<Node, Integer> buffers = new IdentityHashMap<>();
         final List<KernelGraph.BufferInfo> infos = new ArrayList<>();
-        final List<Kernel> kernels = new ArrayList<>();
+        private final List<Object> slots = new ArrayList<>();      // Kernel or PointwiseGroup, in execution order
 
         int bufferFor(Node n, KernelGraph.Role role) {
             return buffers.computeIfAbsent(n, k -> {
@@ -199,14 +211,87 @@ public final class Scheduler {
             });
         }
 
-        Kernel pointwise(Node n, int out) {
+        /** The kernels, in execution order. */
+        List<Kernel> kernels() {
+            List<Kernel> kernels = new ArrayList<>();
+            for (Object s : slots) kernels.add(s instanceof PointwiseGroup g ? g.kernel() : (Kernel) s);
+            return kernels;
+        }
+
+        void add(Kernel k) {
+            closeGroupsReading(Kernels.reads(k), null);
+            slots.add(k);
+        }
+
+        void addPointwise(Node n) {
             Ix[] vars = vars(n.shape(), 0);
-            return new Kernel.Pointwise(out, n.shape(), new Lowering(buffers, null, n).lower(n, vars));
+            Set<Integer> reads = Kernels.reads(new Kernel.Pointwise(buffers.get(n), n.shape(), new Lowering(buffers, null, n).lower(n, vars)));
+            PointwiseGroup target = null;
+            for (int i = slots.size() - 1; i >= 0 && target == null; i--) {
+                if (slots.get(i) instanceof PointwiseGroup g && g.open && g.accepts(n, reads)) target = g;
+            }
+            closeGroupsReading(reads, target);
+            if (target == null) target = new PointwiseGroup(n.shape());
+            else slots.remove(target);
+            target.add(n, reads);
+            slots.add(target);
+        }
+
+        private void closeGroupsReading(Set<Integer> reads, PointwiseGroup except) {
+            for (Object s : slots) {
+                if (s instanceof PointwiseGroup g && g != except && g.open && g.members.stream().anyMatch(m -> reads.contains(buffers.get(m)))) {
+                    g.open = false;
+                }
+            }
+        }
+
+        private final class PointwiseGroup {
+            final Shape shape;
+            final Ix[] vars;
+            final List<Node> members = new ArrayList<>();
+            final Set<Integer> reads = new java.util.HashSet<>();
+            boolean open = true;
+
+            PointwiseGroup(Shape shape) {
+                this.shape = shape;
+                this.vars = vars(shape, 0);
+            }
+
+            boolean accepts(Node n, Set<Integer> nReads) {
+                if (!n.shape().equals(shape) || members.size() >= MAX_STORES) return false;
+                boolean related = false;
+                for (Node m : members) related |= nReads.contains(buffers.get(m));
+                for (int id : nReads) related |= reads.contains(id);
+                return related && readsMembersInPlace(n);
+            }
+
+            /** Whether {@code n} reads this group's values only at the element it computes. */
+            private boolean readsMembersInPlace(Node n) {
+                Set<Integer> memberBuffers = new java.util.HashSet<>();
+                for (Node m : members) memberBuffers.add(buffers.get(m));
+                Ix here = offset(vars, shape);
+                List<Expr.Load> loads = new ArrayList<>();
+                collectLoads(new Lowering(buffers, null, n).lower(n, vars), loads);
+                for (Expr.Load l : loads) if (memberBuffers.contains(l.buffer()) && !l.index().equals(here)) return false;
+                return true;
+            }
+
+            void add(Node n, Set<Integer> nReads) {
+                members.add(n);
+                reads.addAll(nReads);
+            }
+
+            Kernel kernel() {
+                Lowering lowering = new Lowering(buffers, members, vars);
+                List<Kernel.Store> stores = new ArrayList<>();
+                for (Node m : members) stores.add(new Kernel.Store(buffers.get(m), lowering.lower(m, vars)));
+                return new Kernel.Pointwise(shape, stores);
+            }
         }
 
         /** The kernel of a reduction or contraction {@code anchor} whose epilogue ends at {@code tail}. */
         Kernel anchored(Node anchor, Node tail, int out) {
-            Lowering prologue = new Lowering(buffers, null, null);
+            Lowering prologue = new Lowering(buffers, null, (Node) null);
             Lowering epilogue = new Lowering(buffers, anchor, tail);
             return switch (anchor.op()) {
                 case Op.Reduce r -> {
@@ -295,11 +380,26 @@ public final class Scheduler {
         return all;
     }
 
+    private static void collectLoads(Expr e, List<Expr.Load> loads) {
+        switch (e) {
+            case Expr.Load l -> loads.add(l);
+            case Expr.Const c -> { }
+            case Expr.Acc a -> { }
+            case Expr.Unary u -> collectLoads(u.x(), loads);
+            case Expr.Binary b -> { collectLoads(b.a(), loads); collectLoads(b.b(), loads); }
+            case Expr.Where w -> { collectLoads(w.cond(), loads); collectLoads(w.a(), loads); collectLoads(w.b(), loads); }
+            case Expr.Cast c -> collectLoads(c.x(), loads);
+            case Expr.Masked m -> collectLoads(m.x(), loads);
+            case Expr.Random r -> collectLoads(r.seed(), loads);
+        }
+    }
+
     /** Lowers a node, at a multi-index, to an expression; memoised so shared subexpressions stay shared. */
     private static final class Lowering {
         private final Map<Node, Integer> buffers;
         private final Node anchor;
-        private final Node root;
+        private final Set<Node> roots;
+        private final Ix rootOffset;
         private final Map<Key, Expr> memo = new LinkedHashMap<>();
 
         private record Key(Node node, List<Ix> index) {}
@@ -308,7 +408,19 @@ public final class Scheduler {
         Lowering(Map<Node, Integer> buffers, Node anchor, Node root) {
             this.buffers = buffers;
             this.anchor = anchor;
-            this.root = root;
+            this.roots = root == null ? Set.of() : identitySet(List.of(root));
+            this.rootOffset = null;
+        }
+
+        /**
+         * Lowers for a kernel that computes all of {@code roots} (same-shaped) at multi-index {@code at}: read at that
+         * element they are computed, elsewhere loaded.
+         */
+        Lowering(Map<Node, Integer> buffers, List<Node> roots, Ix[] at) {
+            this.buffers = buffers;
+            this.anchor = null;
+            this.roots = identitySet(roots);
+            this.rootOffset = offset(at, roots.get(0).shape());
         }
 
         Expr lower(Node n, Ix[] idx) {
@@ -323,7 +435,8 @@ public final class Scheduler {
 
         private Expr compute(Node n, Ix[] idx) {
             if (n == anchor) return new Expr.Acc(n.dtype());
-            Integer buffer = n == root ? null : buffers.get(n);
+            boolean computedHere = roots.contains(n) && (rootOffset == null || rootOffset.equals(offset(idx, n.shape())));
+            Integer buffer = computedHere ? null : buffers.get(n);
             if (buffer != null) return new Expr.Load(buffer, offset(idx, n.shape()), n.dtype());
             DType t = n.dtype();
             return switch (n.op()) {

@@ -1,0 +1,60 @@
+package dev.kiln.codegen.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float vector operations generated pointwise loops call (see {@link VectorLoop}); each is small enough for the
+ * JIT to inline, after which the Vector API's intrinsics apply. Every operation rounds as its scalar counterpart in
+ * {@link KernelEmitter} does, lane by lane. Only loaded when jdk.incubator.vector is present.
+ */
+public final class VectorOps {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final FloatVector ZERO = FloatVector.zero(S), ONE = FloatVector.broadcast(S, 1f);
+
+    private VectorOps() {}
+
+    /** Whether this hardware has 8-lane float vectors (else the Vector API would emulate them slowly). */
+    static boolean usable() { return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= S.vectorBitSize(); }
+
+    public static FloatVector load(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
+
+    public static void store(FloatVector v, float[] a, int i) { v.intoArray(a, i); }
+
+    public static FloatVector broadcast(float x) { return FloatVector.broadcast(S, x); }
+
+    public static FloatVector add(FloatVector a, FloatVector b) { return a.add(b); }
+
+    public static FloatVector sub(FloatVector a, FloatVector b) { return a.sub(b); }
+
+    public static FloatVector mul(FloatVector a, FloatVector b) { return a.mul(b); }
+
+    public static FloatVector div(FloatVector a, FloatVector b) { return a.div(b); }
+
+    /** Math.max lane by lane (NaN wins, +0 above −0). */
+    public static FloatVector max(FloatVector a, FloatVector b) { return a.max(b); }
+
+    public static FloatVector min(FloatVector a, FloatVector b) { return a.min(b); }
+
+    public static FloatVector neg(FloatVector a) { return a.neg(); }
+
+    public static FloatVector abs(FloatVector a) { return a.abs(); }
+
+    public static FloatVector sqrt(FloatVector a) { return a.sqrt(); }
+
+    public static FloatVector relu(FloatVector a) { return a.max(ZERO); }
+
+    public static FloatVector reciprocal(FloatVector a) { return ONE.div(a); }
+
+    public static VectorMask<Float> lt(FloatVector a, FloatVector b) { return a.compare(VectorOperators.LT, b); }
+
+    public static VectorMask<Float> eq(FloatVector a, FloatVector b) { return a.compare(VectorOperators.EQ, b); }
+
+    /** {@code where(m, a, b)}. */
+    public static FloatVector where(VectorMask<Float> m, FloatVector a, FloatVector b) { return b.blend(a, m); }
+
+    /** A bool mask as float32 1 or 0. */
+    public static FloatVector toFloat(VectorMask<Float> m) { return ZERO.blend(ONE, m); }
+}

@@ -1,0 +1,135 @@
+package dev.kiln.codegen.jvm;
+
+import dev.kiln.codegen.jvm.gemm.Gemm;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.KernelGraph;
+import dev.kiln.ir.kernel.Kernels;
+import dev.kiln.ir.kernel.Scheduler;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.util.CheckClassAdapter;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Pointwise loops in vector lanes ({@link VectorLoop}) give exactly the scalar loop's bits, special values included,
+ * whatever the extents (vector loop plus scalar tail) and however the parallel axis is split; kernels it can't
+ * compute exactly stay scalar.
+ */
+class VectorLoopTest {
+    private static final float[] SPECIAL = {Float.NaN, 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, 1f, -1f};
+
+    private static Node input(String name, Shape shape) { return Node.leaf(Op.Role.INPUT, name, shape, DType.F32); }
+
+    /** Three related values over {@code shape}: one kernel with three stores, using every operation the vectors have. */
+    private static List<Node> everyVectorOp(Shape shape, Node a, Node b, Node c, Node s, Node row) {
+        Node y1 = Ops.where(Ops.lt(a, b), Ops.div(Ops.unary(Op.UnaryFn.SQRT, Ops.unary(Op.UnaryFn.ABS, a)), Ops.sub(b, c)),
+                Ops.max(Ops.unary(Op.UnaryFn.RELU, Ops.neg(a)), Ops.min(b, c)));
+        Node y2 = Ops.add(Ops.mul(Ops.cast(Ops.eq(a, b), DType.F32), Ops.unary(Op.UnaryFn.RECIPROCAL, c)),
+                Ops.mul(y1, Ops.broadcastTo(s, shape)));
+        Node y3 = Ops.sub(Ops.mul(a, Ops.broadcastTo(row, shape)), Ops.div(y1, y2));
+        return List.of(y1, y2, y3);
+    }
+
+    @Test
+    void vectorLanesGiveTheScalarLoopsBits() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        for (Shape shape : List.of(Shape.of(3, 6007), Shape.of(20011), Shape.of(130, 129), Shape.of(2, 3, 2731))) {
+            Node a = input("a", shape), b = input("b", shape), c = input("c", shape), s = input("s", Shape.scalar());
+            int[] rowDims = shape.dims();
+            rowDims[rowDims.length - 1] = 1;
+            Node row = input("row", Shape.of(rowDims));              // constant along the innermost loop
+            KernelGraph g = Scheduler.schedule(everyVectorOp(shape, a, b, c, s, row), n -> false).graph();
+            assertEquals(1, g.kernels().size(), Kernels.format(g));
+            Kernel.Pointwise k = (Kernel.Pointwise) g.kernels().get(0);
+            assertEquals(3, k.stores().size(), Kernels.format(g));
+
+            byte[] vector = KernelCompiler.generate(k, g, "V", Gemm.best(), true);
+            byte[] scalar = KernelCompiler.generate(k, g, "S", Gemm.best(), false);
+            assertTrue(callsVectorOps(vector), "the kernel over " + shape + " should run in vectors");
+            assertFalse(callsVectorOps(scalar));
+            verifies(vector);
+
+            Random rnd = new Random(shape.numel());
+            Object[] vIn = inputs(g, rnd), sIn = copy(vIn);
+            int extent = KernelCompiler.parallelExtent(k);
+            int[] cuts = {0, extent / 3, Math.min(extent, 2 * extent / 3 + 1), extent};     // uneven thread ranges
+            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector), sc = (LoopKernel) KernelCompiler.instantiate(scalar);
+            for (int i = 0; i + 1 < cuts.length; i++) v.run(vIn, cuts[i], cuts[i + 1]);
+            sc.run(sIn, 0, extent);
+            for (int out : g.outputs()) {
+                float[] x = (float[]) vIn[out], y = (float[]) sIn[out];
+                for (int i = 0; i < x.length; i++) {
+                    if (Float.floatToIntBits(x[i]) != Float.floatToIntBits(y[i])) {
+                        throw new AssertionError(shape + " b" + out + "[" + i + "]: vector " + x[i] + ", scalar " + y[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void kernelsTheVectorsCannotComputeExactlyStayScalar() {
+        Shape shape = Shape.of(40, 1000);
+        Node a = input("a", shape), b = input("b", shape);
+        List<List<Node>> cases = List.of(
+                List.of(Ops.unary(Op.UnaryFn.EXP, a)),                                      // no exact vector exp
+                List.of(Ops.add(Ops.transposeLast(input("t", Shape.of(1000, 40))), b)),     // a strided load
+                List.of(Ops.mul(Ops.slice(input("w", Shape.of(40, 2000)), List.of(0, 0), List.of(40, 2000), List.of(1, 2)), a)),
+                List.of(Ops.add(input("small", Shape.of(40, 100)), input("small2", Shape.of(40, 100)))));   // too small to pay
+        for (List<Node> outputs : cases) {
+            KernelGraph g = Scheduler.schedule(outputs, n -> false).graph();
+            Kernel k = g.kernels().get(g.kernels().size() - 1);
+            assertFalse(callsVectorOps(KernelCompiler.generate(k, g, "K", Gemm.best(), true)), Kernels.format(g));
+        }
+    }
+
+    private static boolean callsVectorOps(byte[] bytes) {
+        return new String(bytes, StandardCharsets.ISO_8859_1).contains("dev/kiln/codegen/jvm/VectorOps");
+    }
+
+    private static void verifies(byte[] bytes) {
+        StringWriter problems = new StringWriter();
+        CheckClassAdapter.verify(new ClassReader(bytes), VectorLoopTest.class.getClassLoader(), false, new PrintWriter(problems));
+        assertEquals("", problems.toString());
+    }
+
+    /** Inputs with special values and ties (a == b) sprinkled among random ones; outputs allocated. */
+    private static Object[] inputs(KernelGraph g, Random rnd) {
+        Object[] buffers = new Object[g.buffers().size()];
+        for (KernelGraph.BufferInfo info : g.buffers()) {
+            float[] x = new float[info.shape().numel()];
+            if (g.inputs().contains(info.id())) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rnd.nextInt(8) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : (float) rnd.nextGaussian();
+                }
+            }
+            buffers[info.id()] = x;
+        }
+        int a = g.inputs().get(0), b = g.inputs().get(1);
+        float[] xa = (float[]) buffers[a], xb = (float[]) buffers[b];
+        for (int i = 0; i < xa.length; i += 5) xb[i] = xa[i];
+        return buffers;
+    }
+
+    private static Object[] copy(Object[] buffers) {
+        Object[] c = new Object[buffers.length];
+        for (int i = 0; i < c.length; i++) c[i] = ((float[]) buffers[i]).clone();
+        return c;
+    }
+}
