@@ -74,7 +74,11 @@ public final class Ops {
         return binary(Op.BinaryFn.DIV, a, b);
     }
 
-    public static Node pow(Node a, Node b) { return binary(Op.BinaryFn.POW, a, b); }
+    /** {@code a^b}; {@code a^1} is {@code a} itself (as Math.pow defines it), so autodiff's {@code a^(2−1)} costs nothing. */
+    public static Node pow(Node a, Node b) {
+        if (isConstant(b, 1) && broadcastShape(a.shape(), b.shape()).equals(a.shape()) && a.dtype() == b.dtype()) return a;
+        return binary(Op.BinaryFn.POW, a, b);
+    }
 
     public static Node max(Node a, Node b) { return binary(Op.BinaryFn.MAX, a, b); }
 
@@ -100,8 +104,11 @@ public final class Ops {
 
     public static Node neg(Node x) { return unary(Op.UnaryFn.NEG, x); }
 
+    /** Elementwise select; a constant condition picks its side (autodiff's masks of constant operands fold away). */
     public static Node where(Node cond, Node a, Node b) {
         Shape s = broadcastShape(broadcastShape(cond.shape(), a.shape()), b.shape());
+        Double c = constantValue(cond);
+        if (c != null && a.dtype() == b.dtype()) return broadcastTo(c != 0 ? a : b, s);
         return Node.of(new Op.Where(), broadcastTo(cond, s), broadcastTo(a, s), broadcastTo(b, s));
     }
 

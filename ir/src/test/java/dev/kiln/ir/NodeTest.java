@@ -276,6 +276,22 @@ class NodeTest {
         assertEquals(null, Ops.constantValue(x));
         // folding never changes the result shape: x[2,3] + zeros[4,2,3] is not x
         assertShape(Ops.add(x, Ops.full(0, Shape.of(4, 2, 3), DType.F32)), 4, 2, 3);
+        assertSame(x, Ops.pow(x, Ops.scalar(1, DType.F32)));
+        Node y = leaf(2, 3);
+        assertSame(x, Ops.where(Ops.scalar(1, DType.BOOL), x, y));
+        assertSame(y, Ops.where(Ops.lt(Ops.scalar(2, DType.F32), Ops.scalar(0, DType.F32)), x, y));
+        assertShape(Ops.where(Ops.full(1, Shape.of(4, 2, 3), DType.BOOL), x, y), 4, 2, 3);
+    }
+
+    @Test
+    void theGradientOfASquareHasNoPowerOrMaskLeft() {
+        // d/dx x^2 = where(2 == 0, 0, g·2·x^(2−1)): the constant mask and the power of one fold away
+        Node x = Node.leaf(Op.Role.PARAMETER, "x", Shape.of(3), DType.F32);
+        Node loss = Ops.sum(Ops.pow(x, Ops.full(2, x.shape(), DType.F32)), List.of(0), false);
+        Node grad = Autodiff.gradients(List.of(loss), List.of(Ops.scalar(1, DType.F32)), List.of(x)).get(0);
+        for (Node n : Graph.topologicalOrder(List.of(grad))) {
+            assertFalse(n.op() instanceof Op.Where || n.op() instanceof Op.Binary b && b.fn() == Op.BinaryFn.POW, Graph.dump(List.of(grad)));
+        }
     }
 
     @Test
