@@ -77,7 +77,7 @@ final class KernelCompiler {
         switch (k) {
             case Kernel.Pointwise p -> pointwise(cw, p, graph, vectors);
             case Kernel.Reduction r -> reduction(cw, r, graph);
-            case Kernel.Contraction c -> contraction(cw, c, graph, gemm);
+            case Kernel.Contraction c -> contraction(cw, c, graph, gemm, vectors);
         }
         cw.visitEnd();
         byte[] bytes = cw.toByteArray();
@@ -108,12 +108,12 @@ final class KernelCompiler {
         };
         int inner = s.rank() - 1;
         while (inner >= 0 && s.dim(inner) == 1) inner--;
-        if (vectors && inner >= 0 && VectorLoop.supports(p, inner, s.dim(inner), graph)) {
+        if (vectors && inner >= 0 && VectorLoop.supports(p.stores(), inner, s.dim(inner), s.numel(), graph)) {
             int v = inner;
             nest(e, s, List.of(v), par, 0, List.of(), () -> {
                 e.hoist(values, v);
                 Runnable from = v == par ? e.arg(1) : e.constant(0), to = v == par ? e.arg(2) : e.constant(s.dim(v));
-                VectorLoop.emit(e, p, v, offset(s), from, to, body);
+                VectorLoop.emit(e, p.stores(), v, offset(s), from, to, body);
             });
         } else {
             nest(e, s, List.of(), par, 0, values, body);
@@ -306,7 +306,7 @@ final class KernelCompiler {
         e.loop(v.id(), e.constant(0), e.constant(v.extent()), () -> e.scoped(() -> loops(e, vars, from + 1, invariant, body)));
     }
 
-    private static void contraction(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, Gemm gemm) {
+    private static void contraction(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, Gemm gemm, boolean vectors) {
         DType t = c.a().dtype();
         Type array = KernelEmitter.arrayType(t);
         Factored n = Factored.of(c.nFactors(), 10), k = Factored.of(c.kFactors(), 20);
@@ -335,23 +335,38 @@ final class KernelCompiler {
         g.checkCast(array);
         g.storeLocal(cArray);
         e.bindVar(Kernel.Contraction.B, batchLocal(g));
-        int acc = g.newLocal(KernelEmitter.valueType(t));
-        Expr epilogue = Kernels.substitute(c.epilogue(), Kernel.Contraction.N, n.flat());
+        // the accumulator is C[cOffset + m·N + n]: a load from the product (a pseudo buffer), so the epilogue is an
+        // ordinary loop nest whose innermost loop can run in vectors
+        e.bindBufferLocal(PRODUCT, cArray);
+        int cOffset = g.newLocal(Type.INT_TYPE);
+        g.loadArg(3);
+        g.storeLocal(cOffset);
+        e.bindVar(C_OFFSET, cOffset);
+        Ix cIndex = Ix.var(C_OFFSET, Integer.MAX_VALUE).plus(Ix.var(Kernel.Contraction.M, Math.max(c.m(), 2)).times(c.n())).plus(n.flat());
+        Expr epilogue = Kernels.withAccumulator(Kernels.substitute(c.epilogue(), Kernel.Contraction.N, n.flat()), new Expr.Load(PRODUCT, cIndex, t));
+        List<Kernel.Store> stores = List.of(new Kernel.Store(c.output(), epilogue));
         Ix out = c.outIndex().substitute(Kernel.Contraction.N, n.flat());
-        Ix cIndex = Ix.var(Kernel.Contraction.M, Math.max(c.m(), 2)).times(c.n()).plus(n.flat());
-        e.loop(Kernel.Contraction.M, e.arg(4), e.arg(5), () -> e.scoped(() -> loops(e, n.vars(), 0, List.of(epilogue), () -> {
-            g.loadLocal(cArray);
-            g.loadArg(3);
-            e.ix(cIndex);
-            g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-            g.arrayLoad(KernelEmitter.elementType(t));
-            g.storeLocal(acc);
-            e.setAccumulator(acc);
-            e.store(c.output(), out, graph.buffer(c.output()).dtype(), () -> e.expr(epilogue));
-        })));
+        Runnable body = () -> e.store(c.output(), out, graph.buffer(c.output()).dtype(), () -> e.expr(epilogue));
+        List<Ix.Var> nVars = n.vars();
+        Ix.Var inner = nVars.isEmpty() ? null : nVars.get(nVars.size() - 1);
+        boolean vector = vectors && inner != null
+                && VectorLoop.supports(stores, inner.id(), inner.extent(), (long) c.m() * c.n(), graph);
+        e.loop(Kernel.Contraction.M, e.arg(4), e.arg(5), () -> e.scoped(() -> {
+            if (!vector) {
+                loops(e, nVars, 0, List.of(epilogue), body);
+                return;
+            }
+            loops(e, nVars.subList(0, nVars.size() - 1), 0, List.of(), () -> {
+                e.hoist(List.of(epilogue), inner.id());
+                VectorLoop.emit(e, stores, inner.id(), out, e.constant(0), e.constant(inner.extent()), body);
+            });
+        }));
         g.returnValue();
         g.endMethod();
     }
+
+    /** The pseudo buffer id of the product C in a contraction's epilogue, and the loop-variable id of its offset. */
+    private static final int PRODUCT = -2, C_OFFSET = 9;
 
     /**
      * Rows per A panel the generated packA writes for this contraction, or 0 for row-major. Panels only when A is one

@@ -11,6 +11,7 @@ import org.objectweb.asm.commons.GeneratorAdapter;
 import org.objectweb.asm.commons.Method;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -58,10 +59,13 @@ final class VectorLoop {
      */
     static final int MIN_ELEMENTS = 16384;
 
-    /** Whether {@code p}'s innermost loop over variable {@code var} (extent {@code extent}) can run in vectors. */
-    static boolean supports(Kernel.Pointwise p, int var, int extent, KernelGraph graph) {
-        if (extent < LANES || p.shape().numel() < MIN_ELEMENTS) return false;
-        for (Kernel.Store st : p.stores()) {
+    /**
+     * Whether a loop nest of {@code elements} iterations storing {@code stores} can run its innermost loop, over
+     * variable {@code var} (extent {@code extent}), in vectors.
+     */
+    static boolean supports(List<Kernel.Store> stores, int var, int extent, long elements, KernelGraph graph) {
+        if (extent < LANES || elements < MIN_ELEMENTS) return false;
+        for (Kernel.Store st : stores) {
             if (graph.buffer(st.output()).dtype() != DType.F32 || !floats(st.value(), var)) return false;
         }
         return true;
@@ -100,11 +104,11 @@ final class VectorLoop {
     }
 
     /**
-     * {@code for (v = from; v + LANES <= to; v += LANES)} the stores of {@code p} in vectors at output offset
-     * {@code out}, then {@code for (; v < to; v++) scalarBody}. Values that don't depend on {@code var} are taken
-     * from the enclosing scope (hoisted by the caller).
+     * {@code for (v = from; v + LANES <= to; v += LANES)} the {@code stores} in vectors at output offset {@code out},
+     * then {@code for (; v < to; v++) scalarBody}. Values that don't depend on {@code var} are taken from the
+     * enclosing scope (hoisted by the caller).
      */
-    static void emit(KernelEmitter e, Kernel.Pointwise p, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody) {
+    static void emit(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody) {
         GeneratorAdapter g = e.g;
         int v = e.newVar(var);
         from.run();
@@ -118,11 +122,11 @@ final class VectorLoop {
         g.ifICmp(GeneratorAdapter.GT, tail);
         e.scoped(() -> {
             VectorLoop loop = new VectorLoop(e);
-            for (Kernel.Store st : p.stores()) {                                   // every load before the first store
+            for (Kernel.Store st : stores) {                                       // every load before the first store
                 loop.vector(st.value(), var);
                 g.pop();
             }
-            for (Kernel.Store st : p.stores()) {
+            for (Kernel.Store st : stores) {
                 loop.vector(st.value(), var);
                 g.loadLocal(e.bufferLocal(st.output()));
                 e.ix(out);

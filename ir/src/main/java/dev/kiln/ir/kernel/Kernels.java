@@ -82,6 +82,21 @@ public final class Kernels {
         return ranges.isEmpty() ? e : mapIndices(e, ix -> ix.within(ranges));
     }
 
+    /** {@code e} with every {@link Expr.Acc} replaced by {@code value}. */
+    public static Expr withAccumulator(Expr e, Expr value) {
+        return switch (e) {
+            case Expr.Acc a -> value;
+            case Expr.Load l -> l;
+            case Expr.Const c -> c;
+            case Expr.Unary u -> new Expr.Unary(u.fn(), withAccumulator(u.x(), value), u.dtype());
+            case Expr.Binary b -> new Expr.Binary(b.fn(), withAccumulator(b.a(), value), withAccumulator(b.b(), value), b.dtype());
+            case Expr.Where w -> new Expr.Where(withAccumulator(w.cond(), value), withAccumulator(w.a(), value), withAccumulator(w.b(), value), w.dtype());
+            case Expr.Cast c -> new Expr.Cast(withAccumulator(c.x(), value), c.dtype());
+            case Expr.Masked m -> new Expr.Masked(m.bounds(), withAccumulator(m.x(), value), m.fill(), m.dtype());
+            case Expr.Random r -> new Expr.Random(withAccumulator(r.seed(), value), r.salt(), r.element());
+        };
+    }
+
     /** {@code e} with {@code f} applied to every index; masks are rebuilt with {@link #guard}. */
     public static Expr mapIndices(Expr e, java.util.function.UnaryOperator<Ix> f) {
         return switch (e) {
