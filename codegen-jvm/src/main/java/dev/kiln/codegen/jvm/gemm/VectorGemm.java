@@ -250,13 +250,14 @@ final class VectorGemm extends BlockedGemm {
     @Override
     int cover(int h, int w) {
         if (kernelId != K8X32_512) return super.cover(h, w);
-        return w <= 16 ? 8 << 16 | 16 : h <= 6 ? 6 << 16 | 32 : 8 << 16 | 32;
+        return w <= 8 ? 8 << 16 | 8 : w <= 16 ? 8 << 16 | 16 : h <= 6 ? 6 << 16 | 32 : 8 << 16 | 32;
     }
 
     @Override
     void partialKernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load, int rows, int cols) {
         if (kernelId != K8X32_512 || rows == 8 && cols == 32) kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
         else if (cols == 16) k8x16(kc, ap, ao, bp, bo, c, co, ldc, load);
+        else if (cols == 8) k8x8(kc, ap, ao, bp, bo, c, co, ldc, load);
         else k6x32(kc, ap, ao, 8, bp, bo, c, co, ldc, load);
     }
 
@@ -283,6 +284,39 @@ final class VectorGemm extends BlockedGemm {
             c5 = b0.fma(FloatVector.broadcast(S512, ap[ai + 5]), c5);
             c6 = b0.fma(FloatVector.broadcast(S512, ap[ai + 6]), c6);
             c7 = b0.fma(FloatVector.broadcast(S512, ap[ai + 7]), c7);
+        }
+        c0.intoArray(c, co + 0 * ldc); c1.intoArray(c, co + 1 * ldc);
+        c2.intoArray(c, co + 2 * ldc); c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc); c5.intoArray(c, co + 5 * ldc);
+        c6.intoArray(c, co + 6 * ldc); c7.intoArray(c, co + 7 * ldc);
+    }
+
+    /**
+     * The first 8 columns of an 8×32 tile (e.g. n = 100's last 4): 1 256-bit vector per row, 8 accumulators, half the
+     * instructions of {@link #k8x16}.
+     */
+    static void k8x8(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (load) {
+            c0 = FloatVector.fromArray(S256, c, co + 0 * ldc); c1 = FloatVector.fromArray(S256, c, co + 1 * ldc);
+            c2 = FloatVector.fromArray(S256, c, co + 2 * ldc); c3 = FloatVector.fromArray(S256, c, co + 3 * ldc);
+            c4 = FloatVector.fromArray(S256, c, co + 4 * ldc); c5 = FloatVector.fromArray(S256, c, co + 5 * ldc);
+            c6 = FloatVector.fromArray(S256, c, co + 6 * ldc); c7 = FloatVector.fromArray(S256, c, co + 7 * ldc);
+        } else {
+            FloatVector z = FloatVector.zero(S256);
+            c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 8;
+            FloatVector b0 = FloatVector.fromArray(S256, bp, bo + p * 32);
+            c0 = b0.fma(FloatVector.broadcast(S256, ap[ai + 0]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S256, ap[ai + 1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S256, ap[ai + 2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S256, ap[ai + 3]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S256, ap[ai + 4]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S256, ap[ai + 5]), c5);
+            c6 = b0.fma(FloatVector.broadcast(S256, ap[ai + 6]), c6);
+            c7 = b0.fma(FloatVector.broadcast(S256, ap[ai + 7]), c7);
         }
         c0.intoArray(c, co + 0 * ldc); c1.intoArray(c, co + 1 * ldc);
         c2.intoArray(c, co + 2 * ldc); c3.intoArray(c, co + 3 * ldc);
