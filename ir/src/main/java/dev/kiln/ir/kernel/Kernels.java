@@ -24,28 +24,35 @@ public final class Kernels {
     /** Buffers a kernel reads. */
     public static Set<Integer> reads(Kernel k) {
         Set<Integer> ids = new LinkedHashSet<>();
-        for (Expr e : expressions(k)) collectLoads(e, ids);
+        for (Expr e : expressions(k)) ids.addAll(reads(e));
         return ids;
     }
 
     /** Buffers an expression reads. */
     public static Set<Integer> reads(Expr e) {
         Set<Integer> ids = new LinkedHashSet<>();
-        collectLoads(e, ids);
+        for (Expr.Load l : loads(e)) ids.add(l.buffer());
         return ids;
     }
 
-    private static void collectLoads(Expr e, Set<Integer> ids) {
+    /** The loads of an expression, in evaluation order. */
+    public static List<Expr.Load> loads(Expr e) {
+        List<Expr.Load> loads = new ArrayList<>();
+        collectLoads(e, loads);
+        return loads;
+    }
+
+    private static void collectLoads(Expr e, List<Expr.Load> loads) {
         switch (e) {
-            case Expr.Load l -> ids.add(l.buffer());
+            case Expr.Load l -> loads.add(l);
             case Expr.Const c -> { }
             case Expr.Acc a -> { }
-            case Expr.Unary u -> collectLoads(u.x(), ids);
-            case Expr.Binary b -> { collectLoads(b.a(), ids); collectLoads(b.b(), ids); }
-            case Expr.Where w -> { collectLoads(w.cond(), ids); collectLoads(w.a(), ids); collectLoads(w.b(), ids); }
-            case Expr.Cast c -> collectLoads(c.x(), ids);
-            case Expr.Masked m -> collectLoads(m.x(), ids);
-            case Expr.Random r -> collectLoads(r.seed(), ids);
+            case Expr.Unary u -> collectLoads(u.x(), loads);
+            case Expr.Binary b -> { collectLoads(b.a(), loads); collectLoads(b.b(), loads); }
+            case Expr.Where w -> { collectLoads(w.cond(), loads); collectLoads(w.a(), loads); collectLoads(w.b(), loads); }
+            case Expr.Cast c -> collectLoads(c.x(), loads);
+            case Expr.Masked m -> collectLoads(m.x(), loads);
+            case Expr.Random r -> collectLoads(r.seed(), loads);
         }
     }
 

@@ -224,11 +224,11 @@ public final class Scheduler {
         }
 
         void addPointwise(Node n) {
-            Ix[] vars = vars(n.shape(), 0);
-            Set<Integer> reads = Kernels.reads(new Kernel.Pointwise(buffers.get(n), n.shape(), new Lowering(buffers, null, n).lower(n, vars)));
+            Expr alone = new Lowering(buffers, null, n).lower(n, vars(n.shape(), 0));      // as a kernel of its own
+            Set<Integer> reads = Kernels.reads(alone);
             PointwiseGroup target = null;
             for (int i = slots.size() - 1; i >= 0 && target == null; i--) {
-                if (slots.get(i) instanceof PointwiseGroup g && g.open && g.accepts(n, reads)) target = g;
+                if (slots.get(i) instanceof PointwiseGroup g && g.open && g.accepts(n, alone, reads)) target = g;
             }
             closeGroupsReading(reads, target);
             if (target == null) target = new PointwiseGroup(n.shape());
@@ -257,22 +257,21 @@ public final class Scheduler {
                 this.vars = vars(shape, 0);
             }
 
-            boolean accepts(Node n, Set<Integer> nReads) {
+            /** Whether {@code n} (computed alone: {@code alone}, reading {@code nReads}) may join. */
+            boolean accepts(Node n, Expr alone, Set<Integer> nReads) {
                 if (!n.shape().equals(shape) || members.size() >= MAX_STORES) return false;
                 boolean related = false;
                 for (Node m : members) related |= nReads.contains(buffers.get(m));
                 for (int id : nReads) related |= reads.contains(id);
-                return related && readsMembersInPlace(n);
+                return related && readsMembersInPlace(alone);
             }
 
-            /** Whether {@code n} reads this group's values only at the element it computes. */
-            private boolean readsMembersInPlace(Node n) {
+            /** Whether an expression reads this group's values only at the element it computes. */
+            private boolean readsMembersInPlace(Expr alone) {
                 Set<Integer> memberBuffers = new java.util.HashSet<>();
                 for (Node m : members) memberBuffers.add(buffers.get(m));
                 Ix here = offset(vars, shape);
-                List<Expr.Load> loads = new ArrayList<>();
-                collectLoads(new Lowering(buffers, null, n).lower(n, vars), loads);
-                for (Expr.Load l : loads) if (memberBuffers.contains(l.buffer()) && !l.index().equals(here)) return false;
+                for (Expr.Load l : Kernels.loads(alone)) if (memberBuffers.contains(l.buffer()) && !l.index().equals(here)) return false;
                 return true;
             }
 
@@ -378,20 +377,6 @@ public final class Scheduler {
         Ix[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
         System.arraycopy(tail, 0, all, head.length, tail.length);
         return all;
-    }
-
-    private static void collectLoads(Expr e, List<Expr.Load> loads) {
-        switch (e) {
-            case Expr.Load l -> loads.add(l);
-            case Expr.Const c -> { }
-            case Expr.Acc a -> { }
-            case Expr.Unary u -> collectLoads(u.x(), loads);
-            case Expr.Binary b -> { collectLoads(b.a(), loads); collectLoads(b.b(), loads); }
-            case Expr.Where w -> { collectLoads(w.cond(), loads); collectLoads(w.a(), loads); collectLoads(w.b(), loads); }
-            case Expr.Cast c -> collectLoads(c.x(), loads);
-            case Expr.Masked m -> collectLoads(m.x(), loads);
-            case Expr.Random r -> collectLoads(r.seed(), loads);
-        }
     }
 
     /** Lowers a node, at a multi-index, to an expression; memoised so shared subexpressions stay shared. */
