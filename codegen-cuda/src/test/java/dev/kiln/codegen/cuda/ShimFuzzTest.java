@@ -33,7 +33,7 @@ class ShimFuzzTest {
         List<HostShim.Case> shimCases = new ArrayList<>();
         List<List<HostBuffer>> jvm = new ArrayList<>();
         StringBuilder allKernels = new StringBuilder();
-        int pointwise = 0, reduction = 0, contraction = 0;
+        int pointwise = 0, multiStore = 0, reduction = 0, contraction = 0;
         for (long seed = 0; seed < graphs; seed++) {
             GraphFuzzer.Case c = GraphFuzzer.generate(seed);
             Scheduler.Schedule s = Scheduler.schedule(c.outputs(), n -> false);
@@ -46,12 +46,16 @@ class ShimFuzzTest {
             allKernels.append(CudaRenderer.render(s.graph(), "g" + seed + "_").kernels());
             for (Kernel k : s.graph().kernels()) {
                 switch (k) {
-                    case Kernel.Pointwise p -> pointwise++;
+                    case Kernel.Pointwise p -> {
+                        pointwise++;
+                        if (p.stores().size() > 1) multiStore++;
+                    }
                     case Kernel.Reduction r -> reduction++;
                     case Kernel.Contraction x -> contraction++;
                 }
             }
         }
+        assertTrue(multiStore > 0, "the fuzzed graphs should include pointwise kernels that store several values");
         long t0 = System.nanoTime();
         byte[] ptx = PtxCompiler.nvcc(CudaRenderer.prelude() + allKernels, PtxCompiler.DEFAULT_ARCH);
         long t1 = System.nanoTime();
