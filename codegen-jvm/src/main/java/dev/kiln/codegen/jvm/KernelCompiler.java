@@ -108,7 +108,7 @@ final class KernelCompiler {
         };
         int inner = s.rank() - 1;
         while (inner >= 0 && s.dim(inner) == 1) inner--;
-        if (vectors && inner >= 0 && VectorLoop.supports(p.stores(), inner, s.dim(inner), s.numel(), graph)) {
+        if (vectors && inner >= 0 && VectorLoop.supports(p.stores(), inner, s.dim(inner), inner != par, s.numel(), graph)) {
             int v = inner;
             nest(e, s, List.of(v), par, 0, List.of(), () -> {
                 e.hoist(values, v);
@@ -350,7 +350,7 @@ final class KernelCompiler {
         List<Ix.Var> nVars = n.vars();
         Ix.Var inner = nVars.isEmpty() ? null : nVars.get(nVars.size() - 1);
         boolean vector = vectors && inner != null
-                && VectorLoop.supports(stores, inner.id(), inner.extent(), (long) c.m() * c.n(), graph);
+                && VectorLoop.supports(stores, inner.id(), inner.extent(), true, (long) c.m() * c.n(), graph);
         e.loop(Kernel.Contraction.M, e.arg(4), e.arg(5), () -> e.scoped(() -> {
             if (!vector) {
                 loops(e, nVars, 0, List.of(epilogue), body);

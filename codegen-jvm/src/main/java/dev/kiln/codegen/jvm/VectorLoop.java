@@ -22,8 +22,9 @@ import java.util.Map;
  *
  * <p>Only kernels whose every value is float32 arithmetic that vector lanes round exactly as the scalar code does
  * (+ − × ÷, sqrt, abs, neg, reciprocal, max/min, ReLU, less-than/equal masks, selects, masks as 0/1) and whose loads
- * are contiguous along the loop or independent of it: vector and scalar loops give the same bits, so results don't
- * depend on where the vector loop stops (thread ranges, extents). Anything else runs the scalar loop.
+ * are contiguous along the loop, independent of it, or repeat each value 2, 4 or 8 times along it ({@link #repeats}):
+ * vector and scalar loops give the same bits, so results don't depend on where the vector loop stops (thread ranges,
+ * extents). Anything else runs the scalar loop.
  */
 final class VectorLoop {
     static final int LANES = 8;
@@ -63,39 +64,64 @@ final class VectorLoop {
      * Whether a loop nest of {@code elements} iterations storing {@code stores} can run its innermost loop, over
      * variable {@code var} (extent {@code extent}), in vectors.
      */
-    static boolean supports(List<Kernel.Store> stores, int var, int extent, long elements, KernelGraph graph) {
+    static boolean supports(List<Kernel.Store> stores, int var, int extent, boolean fromZero, long elements, KernelGraph graph) {
         if (extent < LANES || elements < MIN_ELEMENTS) return false;
         for (Kernel.Store st : stores) {
-            if (graph.buffer(st.output()).dtype() != DType.F32 || !floats(st.value(), var)) return false;
+            if (graph.buffer(st.output()).dtype() != DType.F32 || !floats(st.value(), var, fromZero)) return false;
         }
         return true;
     }
 
-    private static boolean floats(Expr x, int var) {
+    private static boolean floats(Expr x, int var, boolean fromZero) {
         if (x.dtype() != DType.F32) return false;
         if (invariant(x, var)) return true;
         return switch (x) {
             case Expr.Load l -> {
                 Long c = l.index().linearCoefficient(var);
-                yield c != null && c == 1;
+                yield c != null && c == 1 || fromZero && repeats(l.index(), var) > 0;
             }
             case Expr.Unary u -> switch (u.fn()) {
-                case NEG, ABS, SQRT, RELU, RECIPROCAL -> floats(u.x(), var);
+                case NEG, ABS, SQRT, RELU, RECIPROCAL -> floats(u.x(), var, fromZero);
                 default -> false;
             };
             case Expr.Binary b -> switch (b.fn()) {
-                case ADD, SUB, MUL, DIV, MAX, MIN -> floats(b.a(), var) && floats(b.b(), var);
+                case ADD, SUB, MUL, DIV, MAX, MIN -> floats(b.a(), var, fromZero) && floats(b.b(), var, fromZero);
                 default -> false;
             };
-            case Expr.Where w -> isMask(w.cond(), var) && floats(w.a(), var) && floats(w.b(), var);
-            case Expr.Cast c -> isMask(c.x(), var);
+            case Expr.Where w -> isMask(w.cond(), var, fromZero) && floats(w.a(), var, fromZero) && floats(w.b(), var, fromZero);
+            case Expr.Cast c -> isMask(c.x(), var, fromZero);
             default -> false;
         };
     }
 
-    private static boolean isMask(Expr x, int var) {
+    private static boolean isMask(Expr x, int var, boolean fromZero) {
         return x instanceof Expr.Binary b && x.dtype() == DType.BOOL && (b.fn() == dev.kiln.ir.Op.BinaryFn.LT || b.fn() == dev.kiln.ir.Op.BinaryFn.EQ)
-                && floats(b.a(), var) && floats(b.b(), var);
+                && floats(b.a(), var, fromZero) && floats(b.b(), var, fromZero);
+    }
+
+    /**
+     * For an index whose only use of the loop variable is one term {@code (var + c)/d} (coefficient 1; c ≥ 0 a multiple
+     * of d; d 2, 4 or 8): d, the number of lanes each value repeats in (a nearest-neighbour upsampling, e.g. a 2×2
+     * pooling's gradient read at every input element). In a vector starting at a multiple of 8, lane j then reads
+     * index(start) + j/d. Otherwise 0.
+     */
+    static int repeats(Ix index, int var) {
+        Ix.Term only = null;
+        for (Ix.Term t : index.terms()) {
+            boolean mentions = switch (t.atom()) {
+                case Ix.Var v -> v.id() == var;
+                case Ix.Div d -> d.x().mentions(var);
+                case Ix.Mod m -> m.x().mentions(var);
+            };
+            if (!mentions) continue;
+            if (only != null) return 0;
+            only = t;
+        }
+        if (only == null || only.coef() != 1 || !(only.atom() instanceof Ix.Div d)) return 0;
+        Ix x = d.x();
+        boolean plain = x.terms().size() == 1 && x.terms().get(0).atom() instanceof Ix.Var v && v.id() == var
+                && x.terms().get(0).coef() == 1 && x.constantPart() >= 0 && x.constantPart() % d.divisor() == 0;
+        return plain && LANES % d.divisor() == 0 ? (int) d.divisor() : 0;
     }
 
     /** Computed once per vector (no accumulator, doesn't depend on the loop variable): broadcast from the scalar. */
@@ -163,7 +189,8 @@ final class VectorLoop {
             case Expr.Load l -> {
                 e.g.loadLocal(e.bufferLocal(l.buffer()));
                 e.ix(l.index());
-                call("load", VECTOR, FLOATS, Type.INT_TYPE);
+                int repeats = repeats(l.index(), var);
+                call(repeats == 0 ? "load" : "loadRepeated" + repeats, VECTOR, FLOATS, Type.INT_TYPE);
             }
             case Expr.Unary u -> {
                 vector(u.x(), var);

@@ -3,6 +3,7 @@ package dev.kiln.codegen.jvm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,6 +21,22 @@ public final class VectorOps {
     static boolean usable() { return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= S.vectorBitSize(); }
 
     public static FloatVector load(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
+
+    private static final VectorShuffle<Float> TWICE = VectorShuffle.fromValues(S, 0, 0, 1, 1, 2, 2, 3, 3);
+    private static final VectorShuffle<Float> FOUR_TIMES = VectorShuffle.fromValues(S, 0, 0, 0, 0, 1, 1, 1, 1);
+
+    /** a[i], a[i], a[i+1], a[i+1], …, a[i+3], a[i+3]: a 4-lane load spread over 8 lanes (a permute, not a gather). */
+    public static FloatVector loadRepeated2(float[] a, int i) {
+        return FloatVector.fromArray(FloatVector.SPECIES_128, a, i).reinterpretShape(S, 0).reinterpretAsFloats().rearrange(TWICE);
+    }
+
+    /** a[i] in lanes 0–3, a[i+1] in lanes 4–7. */
+    public static FloatVector loadRepeated4(float[] a, int i) {
+        return FloatVector.fromArray(FloatVector.SPECIES_64, a, i).reinterpretShape(S, 0).reinterpretAsFloats().rearrange(FOUR_TIMES);
+    }
+
+    /** a[i] in every lane. */
+    public static FloatVector loadRepeated8(float[] a, int i) { return FloatVector.broadcast(S, a[i]); }
 
     public static void store(FloatVector v, float[] a, int i) { v.intoArray(a, i); }
 

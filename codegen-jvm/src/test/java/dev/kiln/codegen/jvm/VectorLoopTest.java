@@ -84,6 +84,31 @@ class VectorLoopTest {
     }
 
     @Test
+    void valuesRepeatedAlongTheLoopGiveTheScalarLoopsBits() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // a 2×2 max-pool's gradient: g[n, c, y/2, x/2] read at every element of [n, c, 2·y, 2·x]; then 4× and 8× repeats
+        for (int times : new int[] {2, 4, 8}) {
+            Shape shape = Shape.of(16, 6, 28, 14 * times);
+            Node a = input("a", shape), b = input("b", shape), g = input("g", Shape.of(16, 6, 14, 14));
+            Node up = Ops.reshape(Ops.expand(Ops.reshape(g, Shape.of(16, 6, 14, 1, 14, 1)), Shape.of(16, 6, 14, 2, 14, times)), shape);
+            Node y = Ops.where(Ops.lt(Ops.scalar(0, DType.F32), a), Ops.div(Ops.mul(up, b), Ops.add(up, a)), Ops.scalar(0, DType.F32));
+            KernelGraph kg = Scheduler.schedule(List.of(y), n -> false).graph();
+            Kernel.Pointwise k = (Kernel.Pointwise) kg.kernels().get(kg.kernels().size() - 1);
+            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+            assertTrue(new String(vector, StandardCharsets.ISO_8859_1).contains("loadRepeated" + times), Kernels.format(kg));
+            verifies(vector);
+            Object[] vIn = inputs(kg, new Random(times)), sIn = copy(vIn);
+            int extent = KernelCompiler.parallelExtent(k);
+            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
+            v.run(vIn, 0, extent / 3);
+            v.run(vIn, extent / 3, extent);
+            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+            float[] x = (float[]) vIn[kg.outputs().get(0)], z = (float[]) sIn[kg.outputs().get(0)];
+            for (int i = 0; i < x.length; i++) assertEquals(Float.floatToIntBits(z[i]), Float.floatToIntBits(x[i]), times + "×, element " + i);
+        }
+    }
+
+    @Test
     void contractionEpiloguesInVectorsGiveTheScalarBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
         // a Linear layer's bias, ReLU and scale (n = 300: vectors plus a tail), and a convolution's, whose n runs over
@@ -122,7 +147,10 @@ class VectorLoopTest {
                 List.of(Ops.unary(Op.UnaryFn.EXP, a)),                                      // no exact vector exp
                 List.of(Ops.add(Ops.transposeLast(input("t", Shape.of(1000, 40))), b)),     // a strided load
                 List.of(Ops.mul(Ops.slice(input("w", Shape.of(40, 2000)), List.of(0, 0), List.of(40, 2000), List.of(1, 2)), a)),
-                List.of(Ops.add(input("small", Shape.of(40, 100)), input("small2", Shape.of(40, 100)))));   // too small to pay
+                List.of(Ops.add(input("small", Shape.of(40, 100)), input("small2", Shape.of(40, 100)))),     // too small to pay
+                // a value repeated along the parallel (only) axis: a thread's range may start mid-pair
+                List.of(Ops.mul(Ops.reshape(Ops.expand(Ops.reshape(input("r", Shape.of(20000)), Shape.of(20000, 1)), Shape.of(20000, 2)),
+                        Shape.of(40000)), input("q", Shape.of(40000)))));
         for (List<Node> outputs : cases) {
             KernelGraph g = Scheduler.schedule(outputs, n -> false).graph();
             Kernel k = g.kernels().get(g.kernels().size() - 1);
