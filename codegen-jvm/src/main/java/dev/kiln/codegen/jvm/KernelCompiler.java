@@ -97,19 +97,19 @@ final class KernelCompiler {
 
     // ---- pointwise ----------------------------------------------------------------------------------------------
 
-    private static void pointwise(ClassWriter cw, Kernel.Pointwise p, KernelGraph graph, boolean vectors) {
-        KernelEmitter e = loopMethod(cw, p, graph);
+    private static void pointwise(ClassWriter cw, Kernel.Pointwise kernel, KernelGraph graph, boolean vectors) {
+        KernelEmitter e = loopMethod(cw, kernel, graph);
+        int par = parallelAxis(kernel.shape(), List.of());
+        Kernel.Pointwise merged = vectors && !vectorizable(kernel, par, graph) ? VectorLoop.mergeInnermostAxes(kernel, par) : null;
+        Kernel.Pointwise p = merged != null && vectorizable(merged, par, graph) ? merged : kernel;
         Shape s = p.shape();
-        int par = parallelAxis(s, List.of());
         List<Expr> values = Kernels.expressions(p);
         Runnable body = () -> {
             if (values.size() > 1) e.precompute(values);          // every load before the first store
             for (Kernel.Store st : p.stores()) e.store(st.output(), offset(s), graph.buffer(st.output()).dtype(), () -> e.expr(st.value()));
         };
-        int inner = s.rank() - 1;
-        while (inner >= 0 && s.dim(inner) == 1) inner--;
-        if (vectors && inner >= 0 && VectorLoop.supports(p.stores(), inner, s.dim(inner), inner != par, s.numel(), graph)) {
-            int v = inner;
+        if (vectors && vectorizable(p, par, graph)) {
+            int v = innermostAxis(s);
             nest(e, s, List.of(v), par, 0, List.of(), () -> {
                 e.hoist(values, v);
                 Runnable from = v == par ? e.arg(1) : e.constant(0), to = v == par ? e.arg(2) : e.constant(s.dim(v));
@@ -120,6 +120,18 @@ final class KernelCompiler {
         }
         e.g.returnValue();
         e.g.endMethod();
+    }
+
+    /** The last axis with more than one index, or -1. */
+    private static int innermostAxis(Shape s) {
+        int inner = s.rank() - 1;
+        while (inner >= 0 && s.dim(inner) == 1) inner--;
+        return inner;
+    }
+
+    private static boolean vectorizable(Kernel.Pointwise p, int par, KernelGraph graph) {
+        int inner = innermostAxis(p.shape());
+        return inner >= 0 && VectorLoop.supports(p.stores(), inner, p.shape().dim(inner), inner != par, p.shape().numel(), graph);
     }
 
     /**

@@ -124,6 +124,42 @@ final class VectorLoop {
         return plain && LANES % d.divisor() == 0 ? (int) d.divisor() : 0;
     }
 
+    /**
+     * {@code p} with its last two axes (extents A and B, after the parallel axis {@code par}) merged into one of extent
+     * A·B, or null when some index can't be written in the merged variable w = a·B + b: each must use a and b as
+     * {@code c·(B·a + b)}, {@code c·a} (then {@code c·(w / B)}, a value repeated B times) or not at all. A max-pool's
+     * gradient mask over [N, C, H/2, 2, W/2, 2] becomes a loop of W over [N, C, H/2, 2, W], long enough for vectors.
+     */
+    static Kernel.Pointwise mergeInnermostAxes(Kernel.Pointwise p, int par) {
+        dev.kiln.ir.Shape s = p.shape();
+        int r = s.rank(), a = r - 2, b = r - 1;
+        if (r < 2 || a <= par || s.dim(a) == 1 || s.dim(b) == 1) return null;
+        int eb = s.dim(b);
+        Ix w = Ix.var(a, s.dim(a) * eb);
+        java.util.function.UnaryOperator<Ix> merge = ix -> {
+            Long ca = ix.linearCoefficient(a), cb = ix.linearCoefficient(b);
+            if (ca == null || cb == null) throw new NotMergeable();
+            Ix rest = ix.substitute(a, Ix.constant(0)).substitute(b, Ix.constant(0));
+            if (ca == 0 && cb == 0) return rest;
+            if (ca == eb * cb) return rest.plus(w.times(cb));
+            if (cb == 0) return rest.plus(w.div(eb).times(ca));
+            throw new NotMergeable();
+        };
+        try {
+            List<Kernel.Store> stores = new java.util.ArrayList<>();
+            for (Kernel.Store st : p.stores()) stores.add(new Kernel.Store(st.output(), dev.kiln.ir.kernel.Kernels.mapIndices(st.value(), merge)));
+            int[] dims = java.util.Arrays.copyOf(s.dims(), r - 1);
+            dims[a] = s.dim(a) * eb;
+            return new Kernel.Pointwise(dev.kiln.ir.Shape.of(dims), stores);
+        } catch (NotMergeable e) {
+            return null;
+        }
+    }
+
+    private static final class NotMergeable extends RuntimeException {
+        NotMergeable() { super(null, null, false, false); }
+    }
+
     /** Computed once per vector (no accumulator, doesn't depend on the loop variable): broadcast from the scalar. */
     private static boolean invariant(Expr x, int var) {
         return !KernelEmitter.containsAcc(x) && !KernelEmitter.mentions(x, var);

@@ -109,6 +109,32 @@ class VectorLoopTest {
     }
 
     @Test
+    void aWindowAxisTooShortForVectorsIsMergedWithTheOneBeforeIt() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // a 2×2 max-pool's gradient mask over [N, C, H/2, 2, W/2, 2]: x == max(window), loops of 2 innermost
+        Shape windows = Shape.of(16, 6, 14, 2, 14, 2);
+        Node x = input("x", windows), bias = input("bias", Shape.of(1, 6, 1, 1, 1, 1)), max = input("max", Shape.of(16, 6, 14, 1, 14, 1));
+        Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
+        Node mask = Ops.cast(Ops.eq(act, Ops.broadcastTo(max, windows)), DType.F32);
+        KernelGraph kg = Scheduler.schedule(List.of(mask), n -> false).graph();
+        Kernel.Pointwise k = (Kernel.Pointwise) kg.kernels().get(0);
+        byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+        assertTrue(new String(vector, StandardCharsets.ISO_8859_1).contains("loadRepeated2"), Kernels.format(kg));
+        verifies(vector);
+        Object[] vIn = inputs(kg, new Random(3)), sIn = copy(vIn);
+        float[] xs = (float[]) vIn[kg.inputs().get(0)], maxs = (float[]) vIn[kg.inputs().get(2)];
+        for (int i = 0; i < maxs.length; i += 3) xs[(i / 14) * 56 + (i % 14) * 2] = maxs[i];     // some elements hit the max
+        sIn = copy(vIn);
+        int extent = KernelCompiler.parallelExtent(k);
+        LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
+        v.run(vIn, 0, 5);
+        v.run(vIn, 5, extent);
+        ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+        float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
+        for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), "element " + i);
+    }
+
+    @Test
     void contractionEpiloguesInVectorsGiveTheScalarBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
         // a Linear layer's bias, ReLU and scale (n = 300: vectors plus a tail), and a convolution's, whose n runs over
