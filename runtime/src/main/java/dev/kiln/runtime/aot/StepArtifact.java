@@ -28,7 +28,7 @@ import java.util.zip.ZipOutputStream;
 public record StepArtifact(String backend, KernelGraph graph, List<byte[]> code, List<Binding> bindings, List<Integer> updates,
                            Map<String, Safetensors.Entry> values, long seedBase, long stepsDone) {
     /** The artifact format this code reads and writes. */
-    public static final String FORMAT = "kiln-step-1";
+    public static final String FORMAT = "kiln-step-2";          // 2: pointwise kernels with several stores
 
     /**
      * How program input {@code i} gets its value: {@code input}/{@code target} (the batch), {@code updated} (a tensor the
