@@ -76,7 +76,7 @@ final class KernelCompiler {
         ctor.endMethod();
         switch (k) {
             case Kernel.Pointwise p -> pointwise(cw, p, graph, vectors);
-            case Kernel.Reduction r -> reduction(cw, r, graph);
+            case Kernel.Reduction r -> reduction(cw, r, graph, vectors);
             case Kernel.Contraction c -> contraction(cw, c, graph, gemm, vectors);
         }
         cw.visitEnd();
@@ -123,11 +123,7 @@ final class KernelCompiler {
     }
 
     /** The last axis with more than one index, or -1. */
-    private static int innermostAxis(Shape s) {
-        int inner = s.rank() - 1;
-        while (inner >= 0 && s.dim(inner) == 1) inner--;
-        return inner;
-    }
+    private static int innermostAxis(Shape s) { return innermostAxis(s, List.of()); }
 
     private static boolean vectorizable(Kernel.Pointwise p, int par, KernelGraph graph) {
         int inner = innermostAxis(p.shape());
@@ -168,7 +164,7 @@ final class KernelCompiler {
 
     // ---- reduction ----------------------------------------------------------------------------------------------
 
-    private static void reduction(ClassWriter cw, Kernel.Reduction r, KernelGraph graph) {
+    private static void reduction(ClassWriter cw, Kernel.Reduction r, KernelGraph graph, boolean vectors) {
         KernelEmitter e = loopMethod(cw, r, graph);
         Shape d = r.domain();
         int par = parallelAxis(d, r.axes());
@@ -205,9 +201,22 @@ final class KernelCompiler {
             e.setAccumulator(result);
             e.scoped(() -> e.store(r.output(), r.outIndex(), graph.buffer(r.output()).dtype(), () -> e.expr(r.epilogue())));
         };
-        nest(e, d, r.axes(), par, 0, List.of(), perOutput);
+        int lane = innermostAxis(d, r.axes());
+        if (vectors && lane >= 0 && lane != par && VectorLoop.supportsWindowMax(r, lane, d.dim(lane), graph)) {
+            List<Integer> outer = new java.util.ArrayList<>(r.axes());
+            outer.add(lane);
+            nest(e, d, outer, par, 0, List.of(), () -> VectorLoop.emitWindowMax(e, r, lane, d.dim(lane), r.outIndex(), perOutput));
+        } else {
+            nest(e, d, r.axes(), par, 0, List.of(), perOutput);
+        }
         e.g.returnValue();
         e.g.endMethod();
+    }
+
+    /** The last axis not in {@code excluded} with more than one index, or -1. */
+    private static int innermostAxis(Shape s, List<Integer> excluded) {
+        for (int axis = s.rank() - 1; axis >= 0; axis--) if (!excluded.contains(axis) && s.dim(axis) > 1) return axis;
+        return -1;
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.Map;
  *
  * <p>Only kernels whose every value is float32 arithmetic that vector lanes round exactly as the scalar code does
  * (+ − × ÷, sqrt, abs, neg, reciprocal, max/min, ReLU, less-than/equal masks, selects, masks as 0/1) and whose loads
- * are contiguous along the loop, independent of it, or repeat each value 2, 4 or 8 times along it ({@link #repeats}):
+ * are contiguous along the loop, every second element ({@code loadEvens}), independent of it, or repeat each value 2,
+ * 4 or 8 times along it ({@link #repeats}):
  * vector and scalar loops give the same bits, so results don't depend on where the vector loop stops (thread ranges,
  * extents). Anything else runs the scalar loop.
  */
@@ -39,8 +40,14 @@ final class VectorLoop {
 
     private final KernelEmitter e;
     private final Map<Expr, Integer> values = new HashMap<>();
+    private final int acc;                                  // the local holding Expr.Acc's vector, or -1
 
-    private VectorLoop(KernelEmitter e) { this.e = e; }
+    private VectorLoop(KernelEmitter e) { this(e, -1); }
+
+    private VectorLoop(KernelEmitter e, int acc) {
+        this.e = e;
+        this.acc = acc;
+    }
 
     private static boolean vectorsUsable() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
@@ -78,8 +85,9 @@ final class VectorLoop {
         return switch (x) {
             case Expr.Load l -> {
                 Long c = l.index().linearCoefficient(var);
-                yield c != null && c == 1 || fromZero && repeats(l.index(), var) > 0;
+                yield c != null && (c == 1 || c == 2) || fromZero && repeats(l.index(), var) > 0;
             }
+            case Expr.Acc a -> true;                   // a reduction's folded value (see emitWindowMax)
             case Expr.Unary u -> switch (u.fn()) {
                 case NEG, ABS, SQRT, RELU, RECIPROCAL -> floats(u.x(), var, fromZero);
                 default -> false;
@@ -201,6 +209,86 @@ final class VectorLoop {
         e.loop(var, () -> g.loadLocal(v), to, () -> e.scoped(scalarBody));
     }
 
+    /** The most window elements {@link #emitWindowMax} unrolls. */
+    static final int MAX_WINDOW = 16;
+
+    /**
+     * Whether max-reduction {@code r} can run with vector lanes along its output axis {@code var} (extent
+     * {@code extent}, not the parallel axis): float32, windows of at most {@link #MAX_WINDOW} elements, a body and
+     * epilogue the lanes compute exactly, and an output contiguous along {@code var}.
+     */
+    static boolean supportsWindowMax(Kernel.Reduction r, int var, int extent, KernelGraph graph) {
+        if (r.fn() != dev.kiln.ir.Op.ReduceFn.MAX || r.body().dtype() != DType.F32 || extent < LANES
+                || r.domain().numel() < MIN_ELEMENTS || windowPoints(r).size() > MAX_WINDOW) return false;
+        Long c = r.outIndex().linearCoefficient(var);
+        return c != null && c == 1 && graph.buffer(r.output()).dtype() == DType.F32
+                && floats(r.body(), var, true) && floats(r.epilogue(), var, true);
+    }
+
+    /** Every combination of the reduced variables' values (each as {@code int[]} over r.axes()). */
+    private static List<int[]> windowPoints(Kernel.Reduction r) {
+        List<int[]> points = new java.util.ArrayList<>(List.of(new int[r.axes().size()]));
+        for (int i = 0; i < r.axes().size(); i++) {
+            List<int[]> next = new java.util.ArrayList<>();
+            for (int[] p : points) {
+                for (int v = 0; v < r.domain().dim(r.axes().get(i)); v++) {
+                    int[] q = p.clone();
+                    q[i] = v;
+                    next.add(q);
+                    if (next.size() > MAX_WINDOW) return next;
+                }
+            }
+            points = next;
+        }
+        return points;
+    }
+
+    /**
+     * A max over small windows (a max-pool) with vector lanes along output axis {@code var}, which starts at 0: for
+     * v = 0, 8, … the window's elements (every combination of the reduced variables, unrolled) are folded into each
+     * lane with max, then the epilogue is stored; the outputs left over run {@code scalarBody} (the scalar fold of one
+     * output). Max is exact whatever the order, so lanes and scalar code agree bit for bit.
+     */
+    static void emitWindowMax(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
+        GeneratorAdapter g = e.g;
+        int v = e.newVar(var);
+        g.push(0);
+        g.storeLocal(v);
+        Label head = new Label(), tail = new Label();
+        g.mark(head);
+        g.loadLocal(v);
+        g.push(extent - LANES);
+        g.ifICmp(GeneratorAdapter.GT, tail);
+        e.scoped(() -> {
+            int acc = g.newLocal(VECTOR);
+            g.push(Float.NEGATIVE_INFINITY);
+            call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
+            g.storeLocal(acc);
+            for (int[] point : windowPoints(r)) {
+                e.scoped(() -> {
+                    for (int i = 0; i < point.length; i++) {
+                        int fixed = g.newLocal(Type.INT_TYPE);
+                        g.push(point[i]);
+                        g.storeLocal(fixed);
+                        e.bindVar(r.axes().get(i), fixed);
+                    }
+                    g.loadLocal(acc);
+                    new VectorLoop(e).vector(r.body(), var);      // fresh caches: the window variables changed
+                    call(g, "max", VECTOR, VECTOR, VECTOR);
+                    g.storeLocal(acc);
+                });
+            }
+            new VectorLoop(e, acc).vector(r.epilogue(), var);
+            g.loadLocal(e.bufferLocal(r.output()));
+            e.ix(out);
+            g.invokeStatic(OPS, new Method("store", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE}));
+        });
+        g.iinc(v, LANES);
+        g.goTo(head);
+        g.mark(tail);
+        e.loop(var, () -> g.loadLocal(v), e.constant(extent), () -> e.scoped(scalarBody));
+    }
+
     /** Pushes the FloatVector of {@code x} at lanes var .. var+7; each distinct value is computed once. */
     private void vector(Expr x, int var) {
         Integer local = values.get(x);
@@ -218,7 +306,7 @@ final class VectorLoop {
     private void compute(Expr x, int var) {
         if (invariant(x, var)) {
             e.expr(x);
-            call("broadcast", VECTOR, Type.FLOAT_TYPE);
+            call(e.g, "broadcast", VECTOR, Type.FLOAT_TYPE);
             return;
         }
         switch (x) {
@@ -226,26 +314,31 @@ final class VectorLoop {
                 e.g.loadLocal(e.bufferLocal(l.buffer()));
                 e.ix(l.index());
                 int repeats = repeats(l.index(), var);
-                call(repeats == 0 ? "load" : "loadRepeated" + repeats, VECTOR, FLOATS, Type.INT_TYPE);
+                Long stride = l.index().linearCoefficient(var);
+                call(e.g, repeats > 0 ? "loadRepeated" + repeats : stride == 2 ? "loadEvens" : "load", VECTOR, FLOATS, Type.INT_TYPE);
+            }
+            case Expr.Acc a -> {
+                if (acc < 0) throw new IllegalStateException("no accumulator in this vector loop");
+                e.g.loadLocal(acc);
             }
             case Expr.Unary u -> {
                 vector(u.x(), var);
-                call(u.fn().name().toLowerCase(), VECTOR, VECTOR);
+                call(e.g, u.fn().name().toLowerCase(), VECTOR, VECTOR);
             }
             case Expr.Binary b -> {
                 vector(b.a(), var);
                 vector(b.b(), var);
-                call(b.fn().name().toLowerCase(), VECTOR, VECTOR, VECTOR);
+                call(e.g, b.fn().name().toLowerCase(), VECTOR, VECTOR, VECTOR);
             }
             case Expr.Where w -> {
                 mask(w.cond(), var);
                 vector(w.a(), var);
                 vector(w.b(), var);
-                call("where", VECTOR, MASK, VECTOR, VECTOR);
+                call(e.g, "where", VECTOR, MASK, VECTOR, VECTOR);
             }
             case Expr.Cast c -> {
                 mask(c.x(), var);
-                call("toFloat", VECTOR, MASK);
+                call(e.g, "toFloat", VECTOR, MASK);
             }
             default -> throw new IllegalStateException("not a vector expression: " + x);
         }
@@ -255,10 +348,10 @@ final class VectorLoop {
         Expr.Binary b = (Expr.Binary) x;
         vector(b.a(), var);
         vector(b.b(), var);
-        call(b.fn().name().toLowerCase(), MASK, VECTOR, VECTOR);
+        call(e.g, b.fn().name().toLowerCase(), MASK, VECTOR, VECTOR);
     }
 
-    private void call(String name, Type result, Type... args) {
-        e.g.invokeStatic(OPS, new Method(name, result, args));
+    private static void call(GeneratorAdapter g, String name, Type result, Type... args) {
+        g.invokeStatic(OPS, new Method(name, result, args));
     }
 }

@@ -35,6 +35,13 @@ public final class VectorOps {
         return FloatVector.fromArray(FloatVector.SPECIES_64, a, i).reinterpretShape(S, 0).reinterpretAsFloats().rearrange(FOUR_TIMES);
     }
 
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromValues(S, 0, 2, 4, 6, 9, 11, 13, 15);
+
+    /** a[i], a[i+2], …, a[i+14]: two loads (a[i..i+7] and a[i+7..i+14], never past a[i+14]) and a two-vector permute. */
+    public static FloatVector loadEvens(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i).rearrange(EVENS, FloatVector.fromArray(S, a, i + 7));
+    }
+
     /** a[i] in every lane. */
     public static FloatVector loadRepeated8(float[] a, int i) { return FloatVector.broadcast(S, a[i]); }
 

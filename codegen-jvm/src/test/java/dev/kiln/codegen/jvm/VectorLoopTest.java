@@ -135,6 +135,57 @@ class VectorLoopTest {
     }
 
     @Test
+    void maxPoolWindowsInVectorLanesGiveTheScalarBits() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // a 2×2 max pool of relu(x + bias) (rows of 14 outputs: a vector and a tail of 6; every second element along
+        // the row per window position) and one of 2×1 windows; NaN, ±0 and ties among the inputs
+        for (int window : new int[] {2, 1}) {
+            Shape windows = Shape.of(16, 6, 14, 2, 14, window);
+            Node x = input("x", windows), bias = input("bias", Shape.of(1, 6, 1, 1, 1, 1));
+            Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
+            Node pooled = Ops.mul(Ops.max(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, 14), DType.F32));
+            KernelGraph kg = Scheduler.schedule(List.of(pooled), n -> false).graph();
+            Kernel k = kg.kernels().get(0);
+            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
+            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+            assertTrue(callsVectorOps(vector), Kernels.format(kg));
+            assertFalse(callsVectorOps(scalar));
+            verifies(vector);
+            Object[] vIn = inputs(kg, new Random(window)), sIn = copy(vIn);
+            int extent = KernelCompiler.parallelExtent(k);
+            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
+            v.run(vIn, 0, 7);
+            v.run(vIn, 7, extent);
+            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+            float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
+            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), window + "×" + window + ", element " + i);
+        }
+    }
+
+    @Test
+    void everySecondElementIsReadWithTheScalarLoopsBits() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // w[:, ::2] · a and w[:, 1::2] + a: rows of 1,001 (the last element of w is read by the last lane)
+        Node w = input("w", Shape.of(40, 2002)), a = input("a", Shape.of(40, 1001));
+        Node y = Ops.mul(Ops.slice(w, List.of(0, 0), List.of(40, 2002), List.of(1, 2)), a);
+        Node z = Ops.add(Ops.slice(w, List.of(0, 1), List.of(40, 2002), List.of(1, 2)), a);
+        KernelGraph kg = Scheduler.schedule(List.of(y, z), n -> false).graph();
+        assertEquals(1, kg.kernels().size(), Kernels.format(kg));
+        Kernel k = kg.kernels().get(0);
+        byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+        assertTrue(new String(vector, StandardCharsets.ISO_8859_1).contains("loadEvens"), Kernels.format(kg));
+        verifies(vector);
+        Object[] vIn = inputs(kg, new Random(5)), sIn = copy(vIn);
+        int extent = KernelCompiler.parallelExtent(k);
+        ((LoopKernel) KernelCompiler.instantiate(vector)).run(vIn, 0, extent);
+        ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+        for (int o : kg.outputs()) {
+            float[] out = (float[]) vIn[o], expected = (float[]) sIn[o];
+            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), "b" + o + "[" + i + "]");
+        }
+    }
+
+    @Test
     void contractionEpiloguesInVectorsGiveTheScalarBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
         // a Linear layer's bias, ReLU and scale (n = 300: vectors plus a tail), and a convolution's, whose n runs over
@@ -172,7 +223,9 @@ class VectorLoopTest {
         List<List<Node>> cases = List.of(
                 List.of(Ops.unary(Op.UnaryFn.EXP, a)),                                      // no exact vector exp
                 List.of(Ops.add(Ops.transposeLast(input("t", Shape.of(1000, 40))), b)),     // a strided load
-                List.of(Ops.mul(Ops.slice(input("w", Shape.of(40, 2000)), List.of(0, 0), List.of(40, 2000), List.of(1, 2)), a)),
+                List.of(Ops.mul(Ops.slice(input("w", Shape.of(40, 3000)), List.of(0, 0), List.of(40, 3000), List.of(1, 3)), a)),
+                // a 3×3 max pool: every third element along the output row
+                List.of(Ops.max(input("p", Shape.of(16, 6, 14, 3, 14, 3)), List.of(3, 5), false)),
                 List.of(Ops.add(input("small", Shape.of(40, 100)), input("small2", Shape.of(40, 100)))),     // too small to pay
                 // a value repeated along the parallel (only) axis: a thread's range may start mid-pair
                 List.of(Ops.mul(Ops.reshape(Ops.expand(Ops.reshape(input("r", Shape.of(20000)), Shape.of(20000, 1)), Shape.of(20000, 2)),
