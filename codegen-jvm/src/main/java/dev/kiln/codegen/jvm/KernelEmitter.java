@@ -118,29 +118,43 @@ final class KernelEmitter {
             varLocals.remove(varId);
             return;
         }
+        steppedLoop(varId, constant(0), constant(n), copies, () -> {
+            int v = varLocals.get(varId);
+            for (int c = 0; c < copies; c++) {
+                int shifted = g.newLocal(Type.INT_TYPE);
+                g.loadLocal(v);
+                g.push(c);
+                g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+                g.storeLocal(shifted);
+                varLocals.put(varId, shifted);
+                int copy = c;
+                scoped(() -> body.accept(copy));
+            }
+        }, () -> body.accept(0));
+    }
+
+    /**
+     * {@code for (var = from; var + step <= to; var += step) block; for (; var < to; var++) rest}: a loop that takes
+     * {@code step} indices at a time (unrolled copies, vector lanes), then the ones left one by one, each in its own
+     * scope. {@code block} may rebind the variable; it is bound to the loop's own local again after it.
+     */
+    void steppedLoop(int varId, Runnable from, Runnable to, int step, Runnable block, Runnable rest) {
         int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
-        g.push(0);
+        from.run();
         g.storeLocal(v);
         Label head = new Label(), tail = new Label();
         g.mark(head);
         g.loadLocal(v);
-        g.push(n - copies);
+        g.push(step);
+        g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+        to.run();
         g.ifICmp(GeneratorAdapter.GT, tail);
-        for (int c = 0; c < copies; c++) {
-            int shifted = g.newLocal(Type.INT_TYPE);
-            g.loadLocal(v);
-            g.push(c);
-            g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-            g.storeLocal(shifted);
-            varLocals.put(varId, shifted);
-            int copy = c;
-            scoped(() -> body.accept(copy));
-        }
+        block.run();
         varLocals.put(varId, v);
-        g.iinc(v, copies);
+        g.iinc(v, step);
         g.goTo(head);
         g.mark(tail);
-        loop(varId, () -> g.loadLocal(v), constant(n), () -> scoped(() -> body.accept(0)));
+        loop(varId, () -> g.loadLocal(v), to, () -> scoped(rest));
     }
 
     /** Runs {@code body} with a fresh subexpression scope (values computed inside are forgotten after). */

@@ -5,7 +5,6 @@ import dev.kiln.ir.kernel.Expr;
 import dev.kiln.ir.kernel.Ix;
 import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
-import org.objectweb.asm.Label;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.commons.GeneratorAdapter;
 import org.objectweb.asm.commons.Method;
@@ -180,17 +179,7 @@ final class VectorLoop {
      */
     static void emit(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody) {
         GeneratorAdapter g = e.g;
-        int v = e.newVar(var);
-        from.run();
-        g.storeLocal(v);
-        Label head = new Label(), tail = new Label();
-        g.mark(head);
-        g.loadLocal(v);
-        g.push(LANES);
-        g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-        to.run();
-        g.ifICmp(GeneratorAdapter.GT, tail);
-        e.scoped(() -> {
+        e.steppedLoop(var, from, to, LANES, () -> e.scoped(() -> {
             VectorLoop loop = new VectorLoop(e);
             for (Kernel.Store st : stores) {                                       // every load before the first store
                 loop.vector(st.value(), var);
@@ -198,15 +187,16 @@ final class VectorLoop {
             }
             for (Kernel.Store st : stores) {
                 loop.vector(st.value(), var);
-                g.loadLocal(e.bufferLocal(st.output()));
-                e.ix(out);
-                g.invokeStatic(OPS, new Method("store", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE}));
+                store(e, st.output(), out);
             }
-        });
-        g.iinc(v, LANES);
-        g.goTo(head);
-        g.mark(tail);
-        e.loop(var, () -> g.loadLocal(v), to, () -> e.scoped(scalarBody));
+        }), scalarBody);
+    }
+
+    /** Stores the FloatVector on the stack at {@code buffer[index]}. */
+    private static void store(KernelEmitter e, int buffer, Ix index) {
+        e.g.loadLocal(e.bufferLocal(buffer));
+        e.ix(index);
+        e.g.invokeStatic(OPS, new Method("store", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE}));
     }
 
     /** The most window elements {@link #emitWindowMax} unrolls. */
@@ -251,15 +241,7 @@ final class VectorLoop {
      */
     static void emitWindowMax(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
         GeneratorAdapter g = e.g;
-        int v = e.newVar(var);
-        g.push(0);
-        g.storeLocal(v);
-        Label head = new Label(), tail = new Label();
-        g.mark(head);
-        g.loadLocal(v);
-        g.push(extent - LANES);
-        g.ifICmp(GeneratorAdapter.GT, tail);
-        e.scoped(() -> {
+        e.steppedLoop(var, e.constant(0), e.constant(extent), LANES, () -> e.scoped(() -> {
             int acc = g.newLocal(VECTOR);
             g.push(Float.NEGATIVE_INFINITY);
             call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
@@ -279,14 +261,8 @@ final class VectorLoop {
                 });
             }
             new VectorLoop(e, acc).vector(r.epilogue(), var);
-            g.loadLocal(e.bufferLocal(r.output()));
-            e.ix(out);
-            g.invokeStatic(OPS, new Method("store", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE}));
-        });
-        g.iinc(v, LANES);
-        g.goTo(head);
-        g.mark(tail);
-        e.loop(var, () -> g.loadLocal(v), e.constant(extent), () -> e.scoped(scalarBody));
+            store(e, r.output(), out);
+        }), scalarBody);
     }
 
     /** Pushes the FloatVector of {@code x} at lanes var .. var+7; each distinct value is computed once. */
