@@ -100,15 +100,15 @@ final class KernelCompiler {
     private static void pointwise(ClassWriter cw, Kernel.Pointwise kernel, KernelGraph graph, boolean vectors) {
         KernelEmitter e = loopMethod(cw, kernel, graph);
         int par = parallelAxis(kernel.shape(), List.of());
-        Kernel.Pointwise merged = vectors && !vectorizable(kernel, par, graph) ? VectorLoop.mergeInnermostAxes(kernel, par) : null;
-        Kernel.Pointwise p = merged != null && vectorizable(merged, par, graph) ? merged : kernel;
+        Kernel.Pointwise vector = vectors ? vectorForm(kernel, par, graph) : null;
+        Kernel.Pointwise p = vector != null ? vector : kernel;
         Shape s = p.shape();
         List<Expr> values = Kernels.expressions(p);
         Runnable body = () -> {
             if (values.size() > 1) e.precompute(values);          // every load before the first store
             for (Kernel.Store st : p.stores()) e.store(st.output(), offset(s), graph.buffer(st.output()).dtype(), () -> e.expr(st.value()));
         };
-        if (vectors && vectorizable(p, par, graph)) {
+        if (vector != null) {
             int v = innermostAxis(s);
             nest(e, s, List.of(v), par, 0, List.of(), () -> {
                 e.hoist(values, v);
@@ -124,6 +124,13 @@ final class KernelCompiler {
 
     /** The last axis with more than one index, or -1. */
     private static int innermostAxis(Shape s) { return innermostAxis(s, List.of()); }
+
+    /** {@code k}, or {@code k} with its last two axes merged, when its innermost loop can run in vectors; else null. */
+    private static Kernel.Pointwise vectorForm(Kernel.Pointwise k, int par, KernelGraph graph) {
+        if (vectorizable(k, par, graph)) return k;
+        Kernel.Pointwise merged = VectorLoop.mergeInnermostAxes(k, par);
+        return merged != null && vectorizable(merged, par, graph) ? merged : null;
+    }
 
     private static boolean vectorizable(Kernel.Pointwise p, int par, KernelGraph graph) {
         int inner = innermostAxis(p.shape());

@@ -80,6 +80,14 @@ final class KernelEmitter {
 
     void bindVar(int id, int local) { varLocals.put(id, local); }
 
+    /** Binds loop variable {@code id} to a fresh local holding the constant {@code value} (an unrolled copy's index). */
+    void bindVarTo(int id, int value) {
+        int local = g.newLocal(Type.INT_TYPE);
+        g.push(value);
+        g.storeLocal(local);
+        varLocals.put(id, local);
+    }
+
     void setAccumulator(int local) { accLocal = local; }
 
     // ---- loops --------------------------------------------------------------------------------------------------
@@ -108,10 +116,7 @@ final class KernelEmitter {
     void unrolledLoop(int varId, int n, int copies, java.util.function.IntConsumer body) {
         if (copies == n) {                                 // straight-line code, the variable a constant in each copy
             for (int c = 0; c < n; c++) {
-                int fixed = g.newLocal(Type.INT_TYPE);
-                g.push(c);
-                g.storeLocal(fixed);
-                varLocals.put(varId, fixed);
+                bindVarTo(varId, c);
                 int copy = c;
                 scoped(() -> body.accept(copy));
             }

@@ -248,12 +248,7 @@ final class VectorLoop {
             g.storeLocal(acc);
             for (int[] point : windowPoints(r)) {
                 e.scoped(() -> {
-                    for (int i = 0; i < point.length; i++) {
-                        int fixed = g.newLocal(Type.INT_TYPE);
-                        g.push(point[i]);
-                        g.storeLocal(fixed);
-                        e.bindVar(r.axes().get(i), fixed);
-                    }
+                    for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
                     g.loadLocal(acc);
                     new VectorLoop(e).vector(r.body(), var);      // fresh caches: the window variables changed
                     call(g, "max", VECTOR, VECTOR, VECTOR);
