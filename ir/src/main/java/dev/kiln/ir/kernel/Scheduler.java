@@ -321,8 +321,54 @@ public final class Scheduler {
             Ix n = Ix.var(Kernel.Contraction.N, cols), k = Ix.var(Kernel.Contraction.K, inner);
             Ix[] batchIdx = unflatten(b, batchDims);
             Ix[] aIdx = concat(batchIdx, m, k), bIdx = concat(batchIdx, k, n), oIdx = concat(batchIdx, m, n);
-            return new Kernel.Contraction(out, batch, rows, cols, inner, prologue.lower(mm.input(0), aIdx),
-                    prologue.lower(mm.input(1), bIdx), epilogue.lower(tail, oIdx), offset(oIdx, s), List.of(cols), List.of(inner));
+            Expr a = prologue.lower(mm.input(0), aIdx), bOperand = prologue.lower(mm.input(1), bIdx), e = epilogue.lower(tail, oIdx);
+            Ix o = offset(oIdx, s);
+            List<Expr> exprs = List.of(a, bOperand, e);
+            return new Kernel.Contraction(out, batch, rows, cols, inner, a, bOperand, e, o,
+                    digits(Kernel.Contraction.N, cols, exprs, o), digits(Kernel.Contraction.K, inner, exprs, o));
+        }
+
+        /**
+         * How a matmul's n or k splits into digits, read off the indices that use it: an operand reshaped from
+         * [N, OH, OW] reads n as n/100, (n/10)%10 and n%10, so n = 6400 has the factors [64, 10, 10]. Code generators loop
+         * over the digits, and the divisions disappear from the indices (a convolution's input gradient packed its
+         * output gradient at 3 ns per element through them). Just [extent] when the divisors don't nest.
+         */
+        static List<Integer> digits(int var, int extent, List<Expr> exprs, Ix out) {
+            java.util.TreeSet<Long> divisors = new java.util.TreeSet<>();
+            collectDivisors(out, var, divisors);
+            for (Expr x : exprs) {
+                Kernels.mapIndices(x, ix -> {
+                    collectDivisors(ix, var, divisors);
+                    return ix;
+                });
+            }
+            List<Integer> factors = new ArrayList<>();
+            long below = 1;
+            for (long d : divisors) {
+                if (d >= extent || d % below != 0) return List.of(extent);
+                factors.add(0, (int) (d / below));
+                below = d;
+            }
+            if (extent % below != 0) return List.of(extent);
+            factors.add(0, (int) (extent / below));
+            return factors;
+        }
+
+        private static void collectDivisors(Ix ix, int var, java.util.Set<Long> divisors) {
+            for (Ix.Term t : ix.terms()) {
+                Ix inner = switch (t.atom()) {
+                    case Ix.Div d -> { if (isVar(d.x(), var)) divisors.add(d.divisor()); yield d.x(); }
+                    case Ix.Mod m -> { if (isVar(m.x(), var)) divisors.add(m.divisor()); yield m.x(); }
+                    case Ix.Var v -> null;
+                };
+                if (inner != null) collectDivisors(inner, var, divisors);
+            }
+        }
+
+        private static boolean isVar(Ix ix, int var) {
+            return ix.constantPart() == 0 && ix.terms().size() == 1 && ix.terms().get(0).coef() == 1
+                    && ix.terms().get(0).atom() instanceof Ix.Var v && v.id() == var;
         }
 
         /**
