@@ -241,18 +241,21 @@ final class JvmProgram implements Program {
 
         /**
          * The operand read in place (strided or indexed), or null when generated code must pack it. Indexed only where
-         * that pays, measured on LeNet: when the generated packer would write row-major (the core then packs a second
-         * time) and the core's gathers along a panel (A's rows, B's columns) read mostly contiguous memory. Conv forward
-         * patches qualify (runs of a whole output row); weight-gradient patches (runs of a filter row, or a channel
-         * stride apart) were slower gathered than packed by generated code.
+         * the core packs it fast: along a panel (A's rows, B's columns) when mostly contiguous and the generated packer
+         * would write row-major (the core then packs a second time), as for conv forward patches (runs of a whole output
+         * row); or along the depth when that is mostly contiguous, by 8×8 transposes, as for a weight gradient's output
+         * gradient and patches (runs along an image row). Otherwise (filter rows of 5 both ways) the generated packer
+         * is faster than gathers.
          */
         static Operand of(Expr e, Kernel.Contraction c, int rowVar, int colVar, int otherVar, boolean rowMajorPack, boolean isA) {
             if (!(e instanceof Expr.Load l) || l.index().mentions(otherVar)) return null;
             Long rs = l.index().linearCoefficient(rowVar), cs = l.index().linearCoefficient(colVar);
             if (rs != null && cs != null) return new Operand(l.buffer(), l.index(), (int) (long) rs, (int) (long) cs, null, null);
-            if (!rowMajorPack || !separable(l.index(), c)) return null;
+            if (!separable(l.index(), c)) return null;
             Offsets rows = table(l.index(), rowVar, extent(c, rowVar)), cols = table(l.index(), colVar, extent(c, colVar));
-            return (isA ? rows : cols).mostlyContiguous() ? new Operand(l.buffer(), l.index(), 0, 0, rows, cols) : null;
+            Offsets along = isA ? rows : cols, depth = isA ? cols : rows;
+            return (rowMajorPack && along.mostlyContiguous()) || depth.mostlyContiguous()
+                    ? new Operand(l.buffer(), l.index(), 0, 0, rows, cols) : null;
         }
 
         /** Whether the index is affine in B, M and the digits of n and k (no division or remainder left). */

@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Convolution patches read by the GEMM core through offset tables (no im2col buffer) where that pays: the forward
- * convolution's input patches, whose columns run along whole output rows. Weight-gradient patches stay on generated
- * packers (short runs gather slower than they pack).
+ * convolution's input patches, whose columns run along whole output rows, and a weight gradient's operands, whose depth
+ * runs along image rows (packed by 8×8 transposes). Patches with short runs both ways stay on generated packers (they
+ * gather slower than they pack).
  */
 class IndexedOperandTest {
 
@@ -69,19 +70,50 @@ class IndexedOperandTest {
         }
     }
 
-    @Test
-    void weightGradientPatchesStayOnGeneratedPackers() {
-        // dW = dY ⋆ X: the contraction's depth runs over images and output positions, its columns over the filter taps
-        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(4, 6, 14, 14), DType.F32);
-        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(4, 16, 10, 10), DType.F32);
+    /** dW = dY ⋆ X for a batch of {@code images} of {@code side}×{@code side}, 6 → 16 channels, 5×5 filters. */
+    private static Node weightGradient(int images, int side) {
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(images, 6, side, side), DType.F32);
+        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(images, 16, side - 4, side - 4), DType.F32);
         Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(16, 6, 5, 5), DType.F32);
         Node y = Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1);
-        Node dw = dev.kiln.ir.Autodiff.gradients(List.of(y), List.of(dy), List.of(w)).get(0);
+        return dev.kiln.ir.Autodiff.gradients(List.of(y), List.of(dy), List.of(w)).get(0);
+    }
+
+    @Test
+    void weightGradientOperandsAreReadAlongTheirDepthAndComputeTheGradient() {
+        // the contraction's depth runs over images and output positions (rows of 10), its columns over the filter taps
+        Node dw = weightGradient(4, 14);
         Scheduler.Schedule s = Scheduler.schedule(List.of(dw), n -> false);
         Kernel.Contraction c = contraction(s.graph());
         assertEquals(16, c.m());
         assertEquals(150, c.n());
+        JvmProgram.Operand patches = JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false);
+        assertNotNull(patches, "depth runs of 10 along the image rows: 8×8 transposes");
+        assertTrue(patches.rows.mostlyContiguous() && !patches.cols.mostlyContiguous());
+        JvmProgram.Operand grads = JvmProgram.Operand.of(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N, true, true);
+        assertNotNull(grads, "the output gradient's depth runs along whole images");
+
+        Random r = new Random(7);
+        Map<Node, double[]> known = new HashMap<>();
+        List<HostBuffer> in = new ArrayList<>();
+        for (Node n : s.inputs()) {
+            double[] v = new double[n.shape().numel()];
+            for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+            known.put(n, v);
+            in.add(HostBuffer.of(DType.F32, v));
+        }
+        float[] out = (float[]) new JvmBackend().compile(s.graph()).run(in).get(0).array();
+        double[] expected = Interpreter.evaluate(dw, known);
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(out[i] - expected[i]) <= 1e-4 * (10 + Math.abs(expected[i])), "dw[" + i + "] = " + out[i] + ", expected " + expected[i]);
+        }
+    }
+
+    @Test
+    void patchesWithShortRunsBothWaysStayOnGeneratedPackers() {
+        Node dw = weightGradient(4, 8);                  // depth runs of 4 (4×4 outputs), columns runs of 5 (taps)
+        Kernel.Contraction c = contraction(Scheduler.schedule(List.of(dw), n -> false).graph());
         assertNull(JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false),
-                "runs of 5 along the columns: generated packing was faster");
+                "runs of 4 and 5: generated packing is faster than gathers");
     }
 }

@@ -48,19 +48,105 @@ abstract class BlockedGemm implements Gemm {
     }
 
     /**
-     * Full tile: {@code C[i][j] = fma chain over p < kc of ap[ao + p*mr + i] * bp[bo + p*nr + j]},
+     * Full tile: {@code C[i][j] = fma chain over p < kc of ap[ao + p*as + i] * bp[bo + p*bs + j]},
      * starting from {@code C[i][j]} if {@code load}, else from 0; C at {@code c[co + i*ldc + j]},
-     * i < mr, j < nr.
+     * i < mr, j < nr. Packed micro-panels have {@code as = mr} and {@code bs = nr}; operands read in place
+     * ({@link Tiles}) step by their row or column stride.
      */
-    abstract void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load);
+    abstract void kernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load);
 
     /** Per-thread pack buffers, grown on demand and then reused (steady state allocates nothing large). */
     static final class Workspace {
         float[] ap = new float[0];
         float[] bp = new float[0];
         float[] tile = new float[0];
-        /** This thread's current call's operands. */
+        /** This thread's current call's operands, and where its current block's tiles are. */
         final Src a = new Src(), b = new Src();
+        final Tiles at = new Tiles(), bt = new Tiles();
+    }
+
+    /**
+     * Where the micro-kernel reads one block's tiles of an operand: tile t (rows or columns t·width ..) at
+     * {@code array[base + t·stride]}, one depth step further every {@code step}; tiles from {@code split} on come from
+     * the pack buffer {@code rest} instead (tile {@code split + u} at {@code rest[u·restStride]}, step {@code restStep}).
+     * Packed blocks are all in {@code rest} layout already (split 0); operands read in place have their partial tile, if
+     * any, packed. Mutable and per thread, so a call allocates nothing.
+     */
+    static final class Tiles {
+        private float[] array, rest;
+        private int base, stride, step, split, restStride, restStep;
+
+        /** Every tile packed (or given in panel layout): tile t at {@code array[base + t·stride]}, step {@code step}. */
+        Tiles packed(float[] array, int base, int stride, int step) {
+            return set(array, base, stride, step, Integer.MAX_VALUE, null, 0, 0);
+        }
+
+        /** Tiles below {@code split} read in place, the rest packed into {@code rest} (width·kc floats per tile). */
+        Tiles inPlace(float[] array, int base, int stride, int step, int split, float[] rest, int restStride, int restStep) {
+            return set(array, base, stride, step, split, rest, restStride, restStep);
+        }
+
+        private Tiles set(float[] array, int base, int stride, int step, int split, float[] rest, int restStride, int restStep) {
+            this.array = array;
+            this.base = base;
+            this.stride = stride;
+            this.step = step;
+            this.split = split;
+            this.rest = rest;
+            this.restStride = restStride;
+            this.restStep = restStep;
+            return this;
+        }
+
+        float[] array(int t) { return t < split ? array : rest; }
+
+        int offset(int t) { return t < split ? base + t * stride : (t - split) * restStride; }
+
+        int step(int t) { return t < split ? step : restStep; }
+    }
+
+    /**
+     * Operands at most this large (k·n floats) are read in place when row-major: packing B costs more than reading its
+     * rows with their stride (seed002's 1000×100 weights: 15 µs of a 150 µs product), while a larger one would spread
+     * each k-step's 32 columns over too many pages.
+     */
+    static final int IN_PLACE_B = 128 * 1024;
+
+    /** A column-major A (rows contiguous) is read in place when a tile's kc rows of stride cs fit beside B in L1. */
+    static final int IN_PLACE_A_DEPTH = 256;
+
+    /** Whether B's full tiles are read in place (row-major, small): the kernel then steps by B's row stride. */
+    private boolean bInPlace(Src b, int k, int n) {
+        return !b.panels() && b.rows() == null && b.cs() == 1 && (long) k * n <= IN_PLACE_B && n >= nr;
+    }
+
+    /** Whether A's full tiles are read in place (column-major, shallow blocks): the kernel steps by A's column stride. */
+    private boolean aInPlace(Src a, int kc, int m) {
+        return !a.panels() && a.rows() == null && a.rs() == 1 && kc <= IN_PLACE_A_DEPTH && m >= mr;
+    }
+
+    /** A's tiles for rows [ic, ic + mc) × depths [pc, pc + kc), packing what isn't read in place into {@code buffer}. */
+    private Tiles aTiles(Tiles t, Src a, int ic, int mc, int pc, int kc, int k, float[] buffer) {
+        if (a.panels()) return t.packed(a.array(), panelBlock(a.offset(), ic, mr, k, pc), mr * k, mr);
+        if (aInPlace(a, kc, mc)) {
+            int full = mc / mr;
+            if (full * mr < mc) packA(a, ic + full * mr, pc, mc - full * mr, kc, buffer, 0);
+            return t.inPlace(a.array(), a.offset() + ic + pc * a.cs(), mr, a.cs(), full, buffer, mr * kc, mr);
+        }
+        packA(a, ic, pc, mc, kc, buffer, 0);
+        return t.packed(buffer, 0, mr * kc, mr);
+    }
+
+    /** B's tiles for depths [pc, pc + kc) × columns [jc, jc + nc) of a k × n operand, packing what isn't read in place. */
+    private Tiles bTiles(Tiles t, Src b, int pc, int kc, int jc, int nc, int k, int n, float[] buffer) {
+        if (b.panels()) return t.packed(b.array(), panelBlock(b.offset(), jc, nr, k, pc), nr * k, nr);
+        if (bInPlace(b, k, n)) {
+            int full = nc / nr;
+            if (full * nr < nc) packB(b, pc, jc + full * nr, kc, nc - full * nr, buffer, 0);
+            return t.inPlace(b.array(), b.offset() + pc * b.rs() + jc, nr, b.rs(), full, buffer, nr * kc, nr);
+        }
+        packB(b, pc, jc, kc, nc, buffer, 0);
+        return t.packed(buffer, 0, nr * kc, nr);
     }
 
     private Workspace workspace(int apSize, int bpSize) {
@@ -239,13 +325,13 @@ abstract class BlockedGemm implements Gemm {
     /** Packs rows [r0, r0 + mc) × depths [p0, p0 + kc) of A into micro-panels at {@code apOff}. */
     private void packA(Src a, int r0, int p0, int mc, int kc, float[] ap, int apOff) {
         if (a.rows() == null) packA(a.array(), a.offset() + r0 * a.rs() + p0 * a.cs(), a.rs(), a.cs(), mc, kc, ap, apOff);
-        else packAIndexed(a.array(), a.offset(), a.rows().values(), r0, a.cols().values(), p0, mc, kc, ap, apOff);
+        else packAIndexed(a.array(), a.offset(), a.rows().values(), r0, a.cols().values(), p0, mc, kc, ap, apOff, a.cols().contiguous());
     }
 
     /** Packs depths [p0, p0 + kc) × columns [j0, j0 + nc) of B into micro-panels at {@code bpOff}. */
     private void packB(Src b, int p0, int j0, int kc, int nc, float[] bp, int bpOff) {
         if (b.rows() == null) packB(b.array(), b.offset() + p0 * b.rs() + j0 * b.cs(), b.rs(), b.cs(), kc, nc, bp, bpOff);
-        else packBIndexed(b.array(), b.offset(), b.rows().values(), p0, b.cols().values(), j0, kc, nc, bp, bpOff);
+        else packBIndexed(b.array(), b.offset(), b.rows().values(), p0, b.cols().values(), j0, kc, nc, bp, bpOff, b.rows().contiguous());
     }
 
     /** C[i0..i1)[j0..j1) on the current thread (allocates nothing once the buffers have grown); i0, j0 start whole tiles. */
@@ -257,15 +343,11 @@ abstract class BlockedGemm implements Gemm {
             int mc = Math.min(mcBlock, i1 - ic);
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
-                float[] ap = a.panels() ? a.array() : ws.ap;
-                int aBase = a.panels() ? panelBlock(a.offset(), ic, mr, k, pc) : 0, aStep = a.panels() ? mr * k : mr * kc;
-                if (!a.panels()) packA(a, ic, pc, mc, kc, ap, 0);
+                Tiles at = aTiles(ws.at, a, ic, mc, pc, kc, k, ws.ap);
                 for (int jc = j0; jc < j1; jc += ncBlock) {
                     int nc = Math.min(ncBlock, j1 - jc);
-                    float[] bp = b.panels() ? b.array() : ws.bp;
-                    int bBase = b.panels() ? panelBlock(b.offset(), jc, nr, k, pc) : 0, bStep = b.panels() ? nr * k : nr * kc;
-                    if (!b.panels()) packB(b, pc, jc, kc, nc, bp, 0);
-                    macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
+                    Tiles bt = bTiles(ws.bt, b, pc, kc, jc, nc, k, j1, ws.bp);       // j1 is n: rows split, columns never
+                    macro(mc, nc, kc, at, bt, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
                 }
             }
         }
@@ -285,20 +367,24 @@ abstract class BlockedGemm implements Gemm {
         final int kcStep = kcFor(k), kcMax = Math.min(kcStep, k);
         final int mcMax = Math.min(mcBlock, roundUp(m, mr));
         final int ncMax = Math.min(ncBlock, roundUp((nTiles + chunks - 1) / chunks * nr, nr));
-        final float[] ap = a.panels() ? a.array() : workspace(mcMax * kcMax, 0).ap; // the caller's A buffer is the shared one
+        final Workspace caller = workspace(a.panels() ? 0 : mcMax * kcMax, 0);   // the caller's A buffer is the shared one
+        final float[] ap = caller.ap;
         for (int ic = 0; ic < m; ic += mcBlock) {
             final int icF = ic, mc = Math.min(mcBlock, m - ic);
             final int panels = (mc + mr - 1) / mr;
             for (int pc = 0; pc < k; pc += kcStep) {
                 final int pcF = pc, kc = Math.min(kcStep, k - pc);
-                final int aBase = a.panels() ? panelBlock(a.offset(), ic, mr, k, pc) : 0, aStep = a.panels() ? mr * k : mr * kc;
-                if (!a.panels()) {
+                final Tiles at;
+                if (a.panels() || aInPlace(a, kc, mc)) {
+                    at = aTiles(caller.at, a, ic, mc, pc, kc, k, ap);            // nothing, or one partial tile, to pack
+                } else {
                     final int packChunks = Math.min(chunks, panels);
                     Parallel.forEach(par, packChunks, chunk -> {
                         int p0 = share(panels, chunk, packChunks), p1 = share(panels, chunk + 1, packChunks);
                         int r0 = p0 * mr, r1 = Math.min(mc, p1 * mr);
                         packA(a, icF + r0, pcF, r1 - r0, kc, ap, r0 * kc);
                     });
+                    at = caller.at.packed(ap, 0, mr * kc, mr);
                 }
                 final boolean load = accumulate || pc > 0;
                 Parallel.forEach(par, chunks, chunk -> {
@@ -306,34 +392,28 @@ abstract class BlockedGemm implements Gemm {
                     Workspace ws = workspace(0, b.panels() ? 0 : ncMax * kcMax);
                     for (int jc = j0; jc < j1; jc += ncBlock) {
                         int nc = Math.min(ncBlock, j1 - jc);
-                        float[] bp = b.panels() ? b.array() : ws.bp;
-                        int bBase = b.panels() ? panelBlock(b.offset(), jc, nr, k, pcF) : 0, bStep = b.panels() ? nr * k : nr * kc;
-                        if (!b.panels()) packB(b, pcF, jc, kc, nc, bp, 0);
-                        macro(mc, nc, kc, ap, aBase, aStep, bp, bBase, bStep, c, cOff + icF * ldc + jc, ldc, load, ws.tile);
+                        Tiles bt = bTiles(ws.bt, b, pcF, kc, jc, nc, k, n, ws.bp);
+                        macro(mc, nc, kc, at, bt, c, cOff + icF * ldc + jc, ldc, load, ws.tile);
                     }
                 });
             }
         }
     }
 
-    /**
-     * C block (mc × nc at co) from A and B micro-panels: A's panel for rows ir.. at {@code aBase + ir / mr * aStep},
-     * B's for columns jr.. at {@code bBase + jr / nr * bStep}, each kc deep.
-     */
-    private void macro(int mc, int nc, int kc, float[] ap, int aBase, int aStep, float[] bp, int bBase, int bStep,
-                       float[] c, int co, int ldc, boolean load, float[] tile) {
+    /** C block (mc × nc at co) from A's and B's tiles (each kc deep). */
+    private void macro(int mc, int nc, int kc, Tiles at, Tiles bt, float[] c, int co, int ldc, boolean load, float[] tile) {
         final int mr = this.mr, nr = this.nr;
         for (int ir = 0; ir < mc; ir += mr) {
-            int h = Math.min(mr, mc - ir);
-            int ao = aBase + ir / mr * aStep;
+            int h = Math.min(mr, mc - ir), ta = ir / mr;
+            float[] ap = at.array(ta);
+            int ao = at.offset(ta), as = at.step(ta);
             int rowC = co + ir * ldc;
             for (int jr = 0; jr < nc; jr += nr) {
-                int w = Math.min(nr, nc - jr);
-                int bo = bBase + jr / nr * bStep;
+                int w = Math.min(nr, nc - jr), tb = jr / nr;
                 if (h == mr && w == nr) {
-                    kernel(kc, ap, ao, bp, bo, c, rowC + jr, ldc, load);
+                    kernel(kc, ap, ao, as, bt.array(tb), bt.offset(tb), bt.step(tb), c, rowC + jr, ldc, load);
                 } else {
-                    edgeTile(kc, ap, ao, bp, bo, c, rowC + jr, ldc, load, h, w, tile);
+                    edgeTile(kc, ap, ao, as, bt.array(tb), bt.offset(tb), bt.step(tb), c, rowC + jr, ldc, load, h, w, tile);
                 }
             }
         }
@@ -343,12 +423,12 @@ abstract class BlockedGemm implements Gemm {
      * A partial tile (h ≤ mr rows, w ≤ nr columns): the smallest kernel shape that covers it ({@link #cover}), straight
      * into C when that shape fits exactly, else on a scratch tile of which the valid h×w part is copied.
      */
-    private void edgeTile(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc,
+    private void edgeTile(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc,
                           boolean load, int h, int w, float[] tile) {
         final int nr = this.nr;
         int shape = cover(h, w), rows = shape >>> 16, cols = shape & 0xFFFF;
         if (rows == h && cols == w) {
-            partialKernel(kc, ap, ao, bp, bo, c, co, ldc, load, rows, cols);
+            partialKernel(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load, rows, cols);
             return;
         }
         // element loops, not System.arraycopy: rows of a few floats, and a short-k product (m = 1000, n = 100, k = 64)
@@ -356,7 +436,7 @@ abstract class BlockedGemm implements Gemm {
         if (load) {
             for (int i = 0; i < h; i++) for (int j = 0; j < w; j++) tile[i * nr + j] = c[co + i * ldc + j];
         }
-        partialKernel(kc, ap, ao, bp, bo, tile, 0, nr, load, rows, cols);
+        partialKernel(kc, ap, ao, as, bp, bo, bs, tile, 0, nr, load, rows, cols);
         for (int i = 0; i < h; i++) for (int j = 0; j < w; j++) c[co + i * ldc + j] = tile[i * nr + j];
     }
 
@@ -373,8 +453,9 @@ abstract class BlockedGemm implements Gemm {
      * {@link #kernel} restricted to the first {@code rows × cols} of the tile (a shape {@link #cover} returned): the same
      * fma chains for those elements, reading the same mr-row A and nr-column B panels; C outside them is not touched.
      */
-    void partialKernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load, int rows, int cols) {
-        kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
+    void partialKernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load,
+                       int rows, int cols) {
+        kernel(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
     }
 
     /** Packs B[0..kc)[0..nc) (from {@code base}) into kc×nr micro-panels at {@code bpOff}, zero-padded. */
@@ -437,8 +518,13 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** Packs A[r0 + i][p0 + p] = a[offset + rows[r0 + i] + cols[p0 + p]] (i < mc, p < kc) into k-major micro-panels, zero-padded. */
-    void packAIndexed(float[] a, int offset, int[] rows, int r0, int[] cols, int p0, int mc, int kc, float[] ap, int apOff) {
+    /**
+     * Packs A[r0 + i][p0 + p] = a[offset + rows[r0 + i] + cols[p0 + p]] (i < mc, p < kc) into k-major micro-panels,
+     * zero-padded. {@code depthRuns}: the depth offsets (cols) mostly run consecutively, which an implementation may
+     * read along.
+     */
+    void packAIndexed(float[] a, int offset, int[] rows, int r0, int[] cols, int p0, int mc, int kc, float[] ap, int apOff,
+                      boolean depthRuns) {
         final int mr = this.mr;
         for (int ir = 0; ir < mc; ir += mr) {
             int h = Math.min(mr, mc - ir), dst = apOff + ir * kc;
@@ -450,8 +536,12 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** Packs B[p0 + p][j0 + j] = b[offset + rows[p0 + p] + cols[j0 + j]] (p < kc, j < nc) into micro-panels, zero-padded. */
-    void packBIndexed(float[] b, int offset, int[] rows, int p0, int[] cols, int j0, int kc, int nc, float[] bp, int bpOff) {
+    /**
+     * Packs B[p0 + p][j0 + j] = b[offset + rows[p0 + p] + cols[j0 + j]] (p < kc, j < nc) into micro-panels, zero-padded.
+     * {@code depthRuns}: the depth offsets (rows) mostly run consecutively.
+     */
+    void packBIndexed(float[] b, int offset, int[] rows, int p0, int[] cols, int j0, int kc, int nc, float[] bp, int bpOff,
+                      boolean depthRuns) {
         final int nr = this.nr;
         for (int jr = 0; jr < nc; jr += nr) {
             int w = Math.min(nr, nc - jr), dst = bpOff + jr * kc;

@@ -4,9 +4,10 @@ package dev.kiln.codegen.jvm.gemm;
  * The row or column offsets of an indexed operand of {@link Gemm#sgemmIndexed}: element (r, q) of the operand is at
  * {@code array[offset + rows.at(r) + cols.at(q)]}. A convolution's im2col patches are such a view of its input
  * (rows: the filter taps, columns: the output positions), so the GEMM core can pack them without an im2col copy.
- * Built once per program and reused; the range of the values is kept for the bounds check.
+ * Built once per program and reused; the range of the values is kept for the bounds check, and whether they mostly run
+ * consecutively ({@link #mostlyContiguous}) for the packers.
  */
-public record Offsets(int[] values, int min, int max, Integer stride) {
+public record Offsets(int[] values, int min, int max, Integer stride, boolean contiguous) {
 
     /** Offsets given element by element (the array is kept, not copied: don't change it afterwards). */
     public static Offsets of(int[] values) {
@@ -19,7 +20,9 @@ public record Offsets(int[] values, int min, int max, Integer stride) {
             arithmetic &= values[i] == values[0] + i * (values.length > 1 ? values[1] - values[0] : 0);
         }
         Integer stride = arithmetic && values[0] == 0 ? (values.length > 1 ? values[1] - values[0] : 0) : null;
-        return new Offsets(values, lo, hi, stride);
+        int steps = 0;
+        for (int i = 1; i < values.length; i++) if (values[i] == values[i - 1] + 1) steps++;
+        return new Offsets(values, lo, hi, stride, values.length > 1 && steps * 8L >= (values.length - 1) * 7L);
     }
 
     /** {@code 0, stride, 2·stride, ...} ({@code count} values): a strided view. */
@@ -33,8 +36,6 @@ public record Offsets(int[] values, int min, int max, Integer stride) {
 
     /** Whether at least 7 in 8 neighbours are consecutive (a gather along these offsets reads mostly whole cache lines). */
     public boolean mostlyContiguous() {
-        int steps = 0;
-        for (int i = 1; i < values.length; i++) if (values[i] == values[i - 1] + 1) steps++;
-        return values.length > 1 && steps * 8L >= (values.length - 1) * 7L;
+        return contiguous;
     }
 }

@@ -132,38 +132,90 @@ final class VectorGemm extends BlockedGemm {
         if (full < mc) packAScalar(a, base + full * rs, rs, cs, mc - full, kc, ap, apOff + full * kc);
     }
 
-    /** Whole panels by gathers: 8 rows of A per k-step, or 32 columns of B per k-step (two 16-lane gathers). */
+    /**
+     * Whole panels, 8 rows of A per k-step: where 8 consecutive depths are 8 consecutive addresses (a weight gradient's
+     * output-gradient rows), 8×8 transposes of plain loads; elsewhere gathers.
+     */
     @Override
-    void packAIndexed(float[] a, int offset, int[] rows, int r0, int[] cols, int p0, int mc, int kc, float[] ap, int apOff) {
+    void packAIndexed(float[] a, int offset, int[] rows, int r0, int[] cols, int p0, int mc, int kc, float[] ap, int apOff,
+                      boolean depthRuns) {
         int full = mr == 8 ? mc / 8 * 8 : 0;
         for (int ir = 0; ir < full; ir += 8) {
             int dst = apOff + ir * kc;
-            for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, a, offset + cols[p0 + p], rows, r0 + ir).intoArray(ap, dst + p * 8);
+            if (depthRuns) {
+                packByDepth(a, offset, cols, p0, rows, r0 + ir, 8, kc, ap, dst, 8);
+            } else {
+                for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, a, offset + cols[p0 + p], rows, r0 + ir).intoArray(ap, dst + p * 8);
+            }
         }
-        if (full < mc) super.packAIndexed(a, offset, rows, r0 + full, cols, p0, mc - full, kc, ap, apOff + full * kc);
+        if (full < mc && mr == 8 && depthRuns) packByDepth(a, offset, cols, p0, rows, r0 + full, mc - full, kc, ap, apOff + full * kc, 8);
+        else if (full < mc) super.packAIndexed(a, offset, rows, r0 + full, cols, p0, mc - full, kc, ap, apOff + full * kc, depthRuns);
     }
 
+    /**
+     * Whole panels, 32 columns of B per k-step in halves of 16: a plain load where the 16 columns are consecutive
+     * addresses (a convolution's output row); else 8×8 transposes where depths run consecutively (a weight gradient's
+     * patches: along an input row), else gathers.
+     */
     @Override
-    void packBIndexed(float[] b, int offset, int[] rows, int p0, int[] cols, int j0, int kc, int nc, float[] bp, int bpOff) {
+    void packBIndexed(float[] b, int offset, int[] rows, int p0, int[] cols, int j0, int kc, int nc, float[] bp, int bpOff,
+                      boolean depthRuns) {
         int full = nr == 32 ? nc / 32 * 32 : 0;
         for (int jr = 0; jr < full; jr += 32) {
             int dst = bpOff + jr * kc;
             for (int half = 0; half < 32; half += 16) {
                 int j = j0 + jr + half, d = dst + half;
-                if (cols[j + 15] - cols[j] == 15 && consecutive(cols, j)) {
+                if (cols[j + 15] - cols[j] == 15 && consecutive(cols, j, 16)) {
                     // 16 consecutive offsets (a convolution's output row): a plain load instead of a gather
                     int s = offset + cols[j];
                     for (int p = 0; p < kc; p++) FloatVector.fromArray(S512, b, s + rows[p0 + p]).intoArray(bp, d + p * 32);
+                } else if (depthRuns) {
+                    packByDepth(b, offset, rows, p0, cols, j, 8, kc, bp, d, 32);
+                    packByDepth(b, offset, rows, p0, cols, j + 8, 8, kc, bp, d + 8, 32);
                 } else {
                     for (int p = 0; p < kc; p++) FloatVector.fromArray(S512, b, offset + rows[p0 + p], cols, j).intoArray(bp, d + p * 32);
                 }
             }
         }
-        if (full < nc) super.packBIndexed(b, offset, rows, p0, cols, j0 + full, kc, nc - full, bp, bpOff + full * kc);
+        if (full < nc && nr == 32 && depthRuns) {
+            // the last, partial panel: every group of 8 its kernel may read (cover), unused lanes repeating a used one
+            int rest = nc - full, width = cover(mr, rest) & 0xFFFF, dst = bpOff + full * kc;
+            for (int g = 0; g < width; g += 8) {
+                int used = Math.max(1, Math.min(8, rest - g)), first = rest > g ? j0 + full + g : j0 + full;
+                packByDepth(b, offset, rows, p0, cols, first, rest > g ? used : 1, kc, bp, dst + g, 32);
+            }
+        } else if (full < nc) {
+            super.packBIndexed(b, offset, rows, p0, cols, j0 + full, kc, nc - full, bp, bpOff + full * kc, depthRuns);
+        }
     }
 
-    private static boolean consecutive(int[] v, int from) {
-        for (int i = from + 1; i < from + 16; i++) if (v[i] != v[i - 1] + 1) return false;
+    /**
+     * 8 lanes of a panel, kc deep: {@code dst[d + p·dStride + r] = src[offset + depth[d0 + p] + lanes[l0 + r]]} for the
+     * {@code used} lanes r; the others (a partial panel's padding, whose products are discarded) repeat lane 0. Each lane
+     * reads consecutive addresses wherever 8 consecutive depths do, so those blocks are one 8×8 transpose; the depths in
+     * between go one at a time.
+     */
+    private static void packByDepth(float[] src, int offset, int[] depth, int d0, int[] lanes, int l0, int used, int kc,
+                                    float[] dst, int d, int dStride) {
+        int o0 = lanes[l0], o1 = lanes[l0 + (used > 1 ? 1 : 0)], o2 = lanes[l0 + (used > 2 ? 2 : 0)], o3 = lanes[l0 + (used > 3 ? 3 : 0)];
+        int o4 = lanes[l0 + (used > 4 ? 4 : 0)], o5 = lanes[l0 + (used > 5 ? 5 : 0)], o6 = lanes[l0 + (used > 6 ? 6 : 0)];
+        int o7 = lanes[l0 + (used > 7 ? 7 : 0)];
+        int p = 0;
+        while (p < kc) {
+            int at = offset + depth[d0 + p], out = d + p * dStride;
+            if (p + 8 <= kc && depth[d0 + p + 7] - depth[d0 + p] == 7 && consecutive(depth, d0 + p, 8)) {
+                transpose8(src, at + o0, at + o1, at + o2, at + o3, at + o4, at + o5, at + o6, at + o7, dst, out, dStride);
+                p += 8;
+            } else {
+                dst[out] = src[at + o0]; dst[out + 1] = src[at + o1]; dst[out + 2] = src[at + o2]; dst[out + 3] = src[at + o3];
+                dst[out + 4] = src[at + o4]; dst[out + 5] = src[at + o5]; dst[out + 6] = src[at + o6]; dst[out + 7] = src[at + o7];
+                p++;
+            }
+        }
+    }
+
+    private static boolean consecutive(int[] v, int from, int count) {
+        for (int i = from + 1; i < from + count; i++) if (v[i] != v[i - 1] + 1) return false;
         return true;
     }
 
@@ -176,14 +228,24 @@ final class VectorGemm extends BlockedGemm {
 
     /** dst[d + q*dStride + r] = src[s + r*sStride + q] for r, q in 0..8 (an 8×8 transpose). */
     static void transpose8(float[] src, int s, int sStride, float[] dst, int d, int dStride) {
-        FloatVector r0 = FloatVector.fromArray(S256, src, s);
-        FloatVector r1 = FloatVector.fromArray(S256, src, s + sStride);
-        FloatVector r2 = FloatVector.fromArray(S256, src, s + 2 * sStride);
-        FloatVector r3 = FloatVector.fromArray(S256, src, s + 3 * sStride);
-        FloatVector r4 = FloatVector.fromArray(S256, src, s + 4 * sStride);
-        FloatVector r5 = FloatVector.fromArray(S256, src, s + 5 * sStride);
-        FloatVector r6 = FloatVector.fromArray(S256, src, s + 6 * sStride);
-        FloatVector r7 = FloatVector.fromArray(S256, src, s + 7 * sStride);
+        transpose8(src, s, s + sStride, s + 2 * sStride, s + 3 * sStride, s + 4 * sStride, s + 5 * sStride, s + 6 * sStride,
+                s + 7 * sStride, dst, d, dStride);
+    }
+
+    /**
+     * dst[d + q*dStride + r] = src[s_r + q] for r, q in 0..8. Only offsets cross the call: vectors passed to a method
+     * that C2 doesn't inline would be boxed.
+     */
+    static void transpose8(float[] src, int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7,
+                                   float[] dst, int d, int dStride) {
+        FloatVector r0 = FloatVector.fromArray(S256, src, s0);
+        FloatVector r1 = FloatVector.fromArray(S256, src, s1);
+        FloatVector r2 = FloatVector.fromArray(S256, src, s2);
+        FloatVector r3 = FloatVector.fromArray(S256, src, s3);
+        FloatVector r4 = FloatVector.fromArray(S256, src, s4);
+        FloatVector r5 = FloatVector.fromArray(S256, src, s5);
+        FloatVector r6 = FloatVector.fromArray(S256, src, s6);
+        FloatVector r7 = FloatVector.fromArray(S256, src, s7);
         FloatVector t0 = r0.rearrange(UNPACK_LO, r1), t1 = r0.rearrange(UNPACK_HI, r1);
         FloatVector t2 = r2.rearrange(UNPACK_LO, r3), t3 = r2.rearrange(UNPACK_HI, r3);
         FloatVector t4 = r4.rearrange(UNPACK_LO, r5), t5 = r4.rearrange(UNPACK_HI, r5);
@@ -236,12 +298,12 @@ final class VectorGemm extends BlockedGemm {
     }
 
     @Override
-    void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    void kernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         switch (kernelId) {
-            case K8X32_512 -> k8x32(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case K6X16_256 -> k6x16(kc, ap, ao, bp, bo, c, co, ldc, load);
-            case K6X32_512 -> k6x32(kc, ap, ao, 6, bp, bo, c, co, ldc, load);
-            case K12X32_512 -> k12x32(kc, ap, ao, bp, bo, c, co, ldc, load);
+            case K8X32_512 -> k8x32(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+            case K6X16_256 -> k6x16(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+            case K6X32_512 -> k6x32(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+            case K12X32_512 -> k12x32(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
             default -> throw new IllegalStateException();
         }
     }
@@ -254,15 +316,16 @@ final class VectorGemm extends BlockedGemm {
     }
 
     @Override
-    void partialKernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load, int rows, int cols) {
-        if (kernelId != K8X32_512 || rows == 8 && cols == 32) kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
-        else if (cols == 16) k8x16(kc, ap, ao, bp, bo, c, co, ldc, load);
-        else if (cols == 8) k8x8(kc, ap, ao, bp, bo, c, co, ldc, load);
-        else k6x32(kc, ap, ao, 8, bp, bo, c, co, ldc, load);
+    void partialKernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load,
+                       int rows, int cols) {
+        if (kernelId != K8X32_512 || rows == 8 && cols == 32) kernel(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+        else if (cols == 16) k8x16(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+        else if (cols == 8) k8x8(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+        else k6x32(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
     }
 
     /** The first 16 columns of an 8×32 tile: 1 512-bit vector per row of the 32-wide B panel, 8 accumulators. */
-    static void k8x16(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    static void k8x16(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
         if (load) {
             c0 = FloatVector.fromArray(S512, c, co + 0 * ldc); c1 = FloatVector.fromArray(S512, c, co + 1 * ldc);
@@ -274,8 +337,8 @@ final class VectorGemm extends BlockedGemm {
             c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bo + p * 32);
+            int ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S512, bp, bo + p * bs);
             c0 = b0.fma(FloatVector.broadcast(S512, ap[ai + 0]), c0);
             c1 = b0.fma(FloatVector.broadcast(S512, ap[ai + 1]), c1);
             c2 = b0.fma(FloatVector.broadcast(S512, ap[ai + 2]), c2);
@@ -295,7 +358,7 @@ final class VectorGemm extends BlockedGemm {
      * The first 8 columns of an 8×32 tile (e.g. n = 100's last 4): 1 256-bit vector per row, 8 accumulators, half the
      * instructions of {@link #k8x16}.
      */
-    static void k8x8(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    static void k8x8(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
         if (load) {
             c0 = FloatVector.fromArray(S256, c, co + 0 * ldc); c1 = FloatVector.fromArray(S256, c, co + 1 * ldc);
@@ -307,8 +370,8 @@ final class VectorGemm extends BlockedGemm {
             c0 = z; c1 = z; c2 = z; c3 = z; c4 = z; c5 = z; c6 = z; c7 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8;
-            FloatVector b0 = FloatVector.fromArray(S256, bp, bo + p * 32);
+            int ai = ao + p * as;
+            FloatVector b0 = FloatVector.fromArray(S256, bp, bo + p * bs);
             c0 = b0.fma(FloatVector.broadcast(S256, ap[ai + 0]), c0);
             c1 = b0.fma(FloatVector.broadcast(S256, ap[ai + 1]), c1);
             c2 = b0.fma(FloatVector.broadcast(S256, ap[ai + 2]), c2);
@@ -325,7 +388,7 @@ final class VectorGemm extends BlockedGemm {
     }
 
     /** 8×32 micro-kernel: 2 512-bit vectors per row, 16 accumulators, A broadcast, FMA. */
-    static void k8x32(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    static void k8x32(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
         if (load) {
@@ -349,7 +412,7 @@ final class VectorGemm extends BlockedGemm {
             c70 = z; c71 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8, bi = bo + p * 32;
+            int ai = ao + p * as, bi = bo + p * bs;
             FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
@@ -380,7 +443,7 @@ final class VectorGemm extends BlockedGemm {
     }
 
     /** 6×16 micro-kernel: 2 256-bit vectors per row, 12 accumulators, A broadcast, FMA. */
-    static void k6x16(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    static void k6x16(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51;
         if (load) {
@@ -400,7 +463,7 @@ final class VectorGemm extends BlockedGemm {
             c50 = z; c51 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 6, bi = bo + p * 16;
+            int ai = ao + p * as, bi = bo + p * bs;
             FloatVector b0 = FloatVector.fromArray(S256, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S256, bp, bi + 8);
             FloatVector a0 = FloatVector.broadcast(S256, ap[ai + 0]);
@@ -425,7 +488,7 @@ final class VectorGemm extends BlockedGemm {
     }
 
     /** 6×32 micro-kernel: 2 512-bit vectors per row, 12 accumulators, A broadcast, FMA; A panels {@code as} rows apart per k-step. */
-    static void k6x32(int kc, float[] ap, int ao, int as, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    static void k6x32(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51;
         if (load) {
@@ -445,7 +508,7 @@ final class VectorGemm extends BlockedGemm {
             c50 = z; c51 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * as, bi = bo + p * 32;
+            int ai = ao + p * as, bi = bo + p * bs;
             FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);
@@ -470,7 +533,7 @@ final class VectorGemm extends BlockedGemm {
     }
 
     /** 12×32 micro-kernel: 2 512-bit vectors per row, 24 accumulators, A broadcast, FMA. */
-    static void k12x32(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+    static void k12x32(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         FloatVector c40, c41, c50, c51, c60, c61, c70, c71;
         FloatVector c80, c81, c90, c91, c100, c101, c110, c111;
@@ -503,7 +566,7 @@ final class VectorGemm extends BlockedGemm {
             c110 = z; c111 = z;
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 12, bi = bo + p * 32;
+            int ai = ao + p * as, bi = bo + p * bs;
             FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S512, bp, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S512, ap[ai + 0]);

@@ -221,13 +221,27 @@ class GemmTest {
     @ParameterizedTest
     @MethodSource("randomCases")
     void operandsThroughOffsetTablesGiveTheSameBits(long seed, int m, int n, int k, boolean transA, boolean transB, boolean acc) {
-        if (m == 0 || n == 0 || k == 0) return;
-        Problem pr = Problem.random(seed, m, n, k, transA, transB, acc);
-        Random rnd = new Random(seed);
         // A's rows a channel stride apart, its depth in runs; B's depth shuffled, its columns in runs as long as a
         // convolution's output rows (28 covers the core's 16-wide contiguous case, 5 the gathers)
-        int[] aCols = runs(k, 5, false, rnd), bRows = runs(k, 1 + rnd.nextInt(4), true, rnd);
-        int[] bCols = runs(n, seed % 2 == 0 ? 28 : 5, false, rnd);
+        Random rnd = new Random(seed);
+        checkIndexed(seed, m, n, k, transA, transB, acc, runs(k, 5, false, rnd), runs(k, 1 + rnd.nextInt(4), true, rnd),
+                runs(n, seed % 2 == 0 ? 28 : 5, false, rnd));
+    }
+
+    @ParameterizedTest
+    @MethodSource("randomCases")
+    void tablesWhoseDepthRunsGiveTheSameBits(long seed, int m, int n, int k, boolean transA, boolean transB, boolean acc) {
+        // a weight gradient's operands: depth in long runs (along image rows: 8×8 transposes, partial panels padded by
+        // repeating a lane), columns in runs of 5 (filter taps)
+        Random rnd = new Random(seed);
+        checkIndexed(seed, m, n, k, transA, transB, acc, runs(k, 28, false, rnd), runs(k, 10 + rnd.nextInt(20), false, rnd),
+                runs(n, 5, false, rnd));
+    }
+
+    private void checkIndexed(long seed, int m, int n, int k, boolean transA, boolean transB, boolean acc,
+                              int[] aCols, int[] bRows, int[] bCols) {
+        if (m == 0 || n == 0 || k == 0) return;
+        Problem pr = Problem.random(seed, m, n, k, transA, transB, acc);
         int aSpan = aCols[k - 1] + 1 + 17, bSpan = bCols[n - 1] + 1;       // rows never overlap
         int[] aRows = new int[m];
         for (int i = 0; i < m; i++) aRows[i] = i * aSpan;
