@@ -209,10 +209,10 @@ final class KernelCompiler {
             e.scoped(() -> e.store(r.output(), r.outIndex(), graph.buffer(r.output()).dtype(), () -> e.expr(r.epilogue())));
         };
         int lane = innermostAxis(d, r.axes());
-        if (vectors && lane >= 0 && lane != par && VectorLoop.supportsWindowMax(r, lane, d.dim(lane), graph)) {
+        if (vectors && lane >= 0 && lane != par && VectorLoop.supportsWindow(r, lane, d.dim(lane), graph)) {
             List<Integer> outer = new java.util.ArrayList<>(r.axes());
             outer.add(lane);
-            nest(e, d, outer, par, 0, List.of(), () -> VectorLoop.emitWindowMax(e, r, lane, d.dim(lane), r.outIndex(), perOutput));
+            nest(e, d, outer, par, 0, List.of(), () -> VectorLoop.emitWindow(e, r, lane, d.dim(lane), r.outIndex(), perOutput));
         } else {
             nest(e, d, r.axes(), par, 0, List.of(), perOutput);
         }
@@ -232,6 +232,17 @@ final class KernelCompiler {
      * order than one running sum, which float64 accumulation of float32 values hides; max is order-free.
      */
     static final int FOLD_CHAINS = 4;
+
+    /**
+     * The chain that index {@code i} of a fold's innermost loop (extent {@code n}) adds to, as {@link #foldLoops} lays
+     * the loop out: one chain per index when n ≤ {@link #FOLD_CHAINS}; i mod FOLD_CHAINS in the unrolled part when
+     * n ≥ 2·FOLD_CHAINS, chain 0 for the rest; chain 0 in a plain loop otherwise.
+     */
+    static int foldChain(int i, int n) {
+        if (n <= FOLD_CHAINS) return i;
+        if (n >= 2 * FOLD_CHAINS) return i < n / FOLD_CHAINS * FOLD_CHAINS ? i % FOLD_CHAINS : 0;
+        return 0;
+    }
 
     /** The reduced axes that need a loop (size > 1), outermost first. */
     private static List<Integer> reducedLoops(Shape d, List<Integer> reduced) {

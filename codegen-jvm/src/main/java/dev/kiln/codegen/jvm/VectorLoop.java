@@ -32,10 +32,14 @@ final class VectorLoop {
     private static final Type OPS = Type.getObjectType("dev/kiln/codegen/jvm/VectorOps");   // not loaded here
     private static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
     private static final Type MASK = Type.getObjectType("jdk/incubator/vector/VectorMask");
+    private static final Type DOUBLES = Type.getObjectType("jdk/incubator/vector/DoubleVector");
     private static final Type FLOATS = Type.getType(float[].class);
 
     /** Off with {@code -Dkiln.pointwise.scalar=true}, or when jdk.incubator.vector or 8-lane float hardware is missing. */
-    static final boolean ENABLED = !Boolean.getBoolean("kiln.pointwise.scalar") && vectorsUsable();
+    static final boolean ENABLED = !Boolean.getBoolean("kiln.pointwise.scalar") && vectorsUsable("usable");
+
+    /** Whether 8 float64 lanes are native (512-bit vectors), as window sums need: emulated, they would be slower than scalar. */
+    static final boolean WIDE = ENABLED && vectorsUsable("wide");
 
     private final KernelEmitter e;
     private final Map<Expr, Integer> values = new HashMap<>();
@@ -48,11 +52,11 @@ final class VectorLoop {
         this.acc = acc;
     }
 
-    private static boolean vectorsUsable() {
+    private static boolean vectorsUsable(String check) {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
         try {
             // reflection keeps the Vector API out of this class's linking when the module is absent
-            var usable = Class.forName("dev.kiln.codegen.jvm.VectorOps").getDeclaredMethod("usable");
+            var usable = Class.forName("dev.kiln.codegen.jvm.VectorOps").getDeclaredMethod(check);
             return (Boolean) usable.invoke(null);
         } catch (ReflectiveOperationException | LinkageError e) {
             return false;
@@ -86,7 +90,7 @@ final class VectorLoop {
                 Long c = l.index().linearCoefficient(var);
                 yield c != null && (c == 1 || c == 2) || fromZero && repeats(l.index(), var) > 0;
             }
-            case Expr.Acc a -> true;                   // a reduction's folded value (see emitWindowMax)
+            case Expr.Acc a -> true;                   // a reduction's folded value (see emitWindow)
             case Expr.Unary u -> switch (u.fn()) {
                 case NEG, ABS, SQRT, RELU, RECIPROCAL -> floats(u.x(), var, fromZero);
                 default -> false;
@@ -199,16 +203,18 @@ final class VectorLoop {
         e.g.invokeStatic(OPS, new Method("store", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE}));
     }
 
-    /** The most window elements {@link #emitWindowMax} unrolls. */
+    /** The most window elements {@link #emitWindow} unrolls. */
     static final int MAX_WINDOW = 16;
 
     /**
-     * Whether max-reduction {@code r} can run with vector lanes along its output axis {@code var} (extent
-     * {@code extent}, not the parallel axis): float32, windows of at most {@link #MAX_WINDOW} elements, a body and
-     * epilogue the lanes compute exactly, and an output contiguous along {@code var}.
+     * Whether reduction {@code r} can run with vector lanes along its output axis {@code var} (extent {@code extent},
+     * not the parallel axis): a float32 max, or a float32 sum where float64 lanes are native ({@link #WIDE}); windows of
+     * at most {@link #MAX_WINDOW} elements, a body and epilogue the lanes compute exactly, and an output contiguous
+     * along {@code var}.
      */
-    static boolean supportsWindowMax(Kernel.Reduction r, int var, int extent, KernelGraph graph) {
-        if (r.fn() != dev.kiln.ir.Op.ReduceFn.MAX || r.body().dtype() != DType.F32 || extent < LANES
+    static boolean supportsWindow(Kernel.Reduction r, int var, int extent, KernelGraph graph) {
+        boolean fn = r.fn() == dev.kiln.ir.Op.ReduceFn.MAX || (r.fn() == dev.kiln.ir.Op.ReduceFn.SUM && WIDE);
+        if (!fn || r.body().dtype() != DType.F32 || extent < LANES
                 || r.domain().numel() < MIN_ELEMENTS || windowPoints(r).size() > MAX_WINDOW) return false;
         Long c = r.outIndex().linearCoefficient(var);
         return c != null && c == 1 && graph.buffer(r.output()).dtype() == DType.F32
@@ -234,30 +240,79 @@ final class VectorLoop {
     }
 
     /**
-     * A max over small windows (a max-pool) with vector lanes along output axis {@code var}, which starts at 0: for
-     * v = 0, 8, … the window's elements (every combination of the reduced variables, unrolled) are folded into each
-     * lane with max, then the epilogue is stored; the outputs left over run {@code scalarBody} (the scalar fold of one
-     * output). Max is exact whatever the order, so lanes and scalar code agree bit for bit.
+     * A reduction over small windows (a max-pool, or the window counts of its gradient) with vector lanes along output
+     * axis {@code var}, which starts at 0: for v = 0, 8, … the window's elements (every combination of the reduced
+     * variables, unrolled) are folded into each lane, then the epilogue is stored; the outputs left over run
+     * {@code scalarBody} (the scalar fold of one output). Lanes and scalar code agree bit for bit: max is exact in any
+     * order, and a sum adds in float64 lanes in the scalar fold's own order (its chains, then their pairwise sum).
      */
-    static void emitWindowMax(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
-        GeneratorAdapter g = e.g;
+    static void emitWindow(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
+        boolean sum = r.fn() == dev.kiln.ir.Op.ReduceFn.SUM;
         e.steppedLoop(var, e.constant(0), e.constant(extent), LANES, () -> e.scoped(() -> {
-            int acc = g.newLocal(VECTOR);
-            g.push(Float.NEGATIVE_INFINITY);
-            call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
-            g.storeLocal(acc);
-            for (int[] point : windowPoints(r)) {
-                e.scoped(() -> {
-                    for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
-                    g.loadLocal(acc);
-                    new VectorLoop(e).vector(r.body(), var);      // fresh caches: the window variables changed
-                    call(g, "max", VECTOR, VECTOR, VECTOR);
-                    g.storeLocal(acc);
-                });
-            }
-            new VectorLoop(e, acc).vector(r.epilogue(), var);
+            int result = sum ? windowSum(e, r, var) : windowMax(e, r, var);
+            new VectorLoop(e, result).vector(r.epilogue(), var);
             store(e, r.output(), out);
         }), scalarBody);
+    }
+
+    /** The lanes' max over the window, in a new FloatVector local. */
+    private static int windowMax(KernelEmitter e, Kernel.Reduction r, int var) {
+        GeneratorAdapter g = e.g;
+        int acc = g.newLocal(VECTOR);
+        g.push(Float.NEGATIVE_INFINITY);
+        call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
+        g.storeLocal(acc);
+        for (int[] point : windowPoints(r)) {
+            e.scoped(() -> {
+                for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
+                g.loadLocal(acc);
+                new VectorLoop(e).vector(r.body(), var);          // fresh caches: the window variables changed
+                call(g, "max", VECTOR, VECTOR, VECTOR);
+                g.storeLocal(acc);
+            });
+        }
+        return acc;
+    }
+
+    /**
+     * The lanes' sum over the window, rounded to float32, in a new FloatVector local: {@link KernelCompiler#FOLD_CHAINS}
+     * float64 chains, each element added to the chain the scalar fold gives it ({@link KernelCompiler#foldChain}), then
+     * the chains summed pairwise as the scalar fold does.
+     */
+    private static int windowSum(KernelEmitter e, Kernel.Reduction r, int var) {
+        GeneratorAdapter g = e.g;
+        int[] chains = new int[KernelCompiler.FOLD_CHAINS];
+        for (int i = 0; i < chains.length; i++) {
+            chains[i] = g.newLocal(DOUBLES);
+            call(g, "zeroDoubles", DOUBLES);
+            g.storeLocal(chains[i]);
+        }
+        int inner = -1;                                          // the innermost reduced axis that loops (index in axes)
+        for (int i = 0; i < r.axes().size(); i++) if (r.domain().dim(r.axes().get(i)) > 1) inner = i;
+        int innerExtent = inner < 0 ? 1 : r.domain().dim(r.axes().get(inner));
+        for (int[] point : windowPoints(r)) {
+            int chain = chains[inner < 0 ? 0 : KernelCompiler.foldChain(point[inner], innerExtent)];
+            e.scoped(() -> {
+                for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
+                g.loadLocal(chain);
+                new VectorLoop(e).vector(r.body(), var);
+                call(g, "addDoubles", DOUBLES, DOUBLES, VECTOR);
+                g.storeLocal(chain);
+            });
+        }
+        for (int step = 1; step < chains.length; step *= 2) {         // pairwise, as KernelCompiler.reduction
+            for (int i = 0; i + step < chains.length; i += 2 * step) {
+                g.loadLocal(chains[i]);
+                g.loadLocal(chains[i + step]);
+                call(g, "sumDoubles", DOUBLES, DOUBLES, DOUBLES);
+                g.storeLocal(chains[i]);
+            }
+        }
+        int result = g.newLocal(VECTOR);
+        g.loadLocal(chains[0]);
+        call(g, "toFloats", VECTOR, DOUBLES);
+        g.storeLocal(result);
+        return result;
     }
 
     /** Pushes the FloatVector of {@code x} at lanes var .. var+7; each distinct value is computed once. */

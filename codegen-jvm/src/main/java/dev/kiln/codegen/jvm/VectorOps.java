@@ -1,5 +1,6 @@
 package dev.kiln.codegen.jvm;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -19,6 +20,23 @@ public final class VectorOps {
 
     /** Whether this hardware has 8-lane float vectors (else the Vector API would emulate them slowly). */
     static boolean usable() { return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= S.vectorBitSize(); }
+
+    /** 8 float64 lanes, for sums that accumulate float32 values in float64 as the scalar code does. */
+    static final VectorSpecies<Double> D = DoubleVector.SPECIES_512;
+
+    static boolean wide() { return DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= D.vectorBitSize(); }
+
+    public static DoubleVector zeroDoubles() { return DoubleVector.zero(D); }
+
+    /** {@code sum + (double) x}, lane by lane. */
+    public static DoubleVector addDoubles(DoubleVector sum, FloatVector x) {
+        return sum.add((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0));
+    }
+
+    public static DoubleVector sumDoubles(DoubleVector a, DoubleVector b) { return a.add(b); }
+
+    /** {@code (float) x}, lane by lane (round to nearest, as the scalar d2f). */
+    public static FloatVector toFloats(DoubleVector x) { return (FloatVector) x.convertShape(VectorOperators.D2F, S, 0); }
 
     public static FloatVector load(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
 

@@ -163,6 +163,36 @@ class VectorLoopTest {
     }
 
     @Test
+    void windowSumsInVectorLanesGiveTheScalarBits() {
+        assumeTrue(VectorLoop.WIDE, "512-bit vectors are needed for float64 lanes");
+        // window sums of relu(x + bias) · 0.5 (a pooling gradient's counts have this form), rows of 14 or 10 outputs,
+        // windows of 2×2 and 3×2 (a chain per index of the innermost window axis), 5×1 (one chain: 4 < 5 < 8), 8×1
+        // (chains i mod 4) and 1×2; NaN, ±0 among the inputs
+        int[][] shapes = {{2, 14, 2}, {3, 10, 2}, {5, 14, 1}, {8, 14, 1}, {1, 14, 2}};
+        for (int[] w : shapes) {
+            Shape windows = Shape.of(16, 6, 14, w[0], w[1], w[2]);
+            Node x = input("x", windows), bias = input("bias", Shape.of(1, 6, 1, 1, 1, 1));
+            Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
+            Node sums = Ops.mul(Ops.sum(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, w[1]), DType.F32));
+            KernelGraph kg = Scheduler.schedule(List.of(sums), n -> false).graph();
+            Kernel k = kg.kernels().get(0);
+            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
+            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+            assertTrue(callsVectorOps(vector), Kernels.format(kg));
+            verifies(vector);
+            Object[] vIn = inputs(kg, new Random(w[2])), sIn = copy(vIn);
+            int extent = KernelCompiler.parallelExtent(k);
+            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
+            v.run(vIn, 0, 5);
+            v.run(vIn, 5, extent);
+            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+            float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
+            String what = w[0] + "×" + w[2] + " windows, rows of " + w[1];
+            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), what + ", element " + i);
+        }
+    }
+
+    @Test
     void everySecondElementIsReadWithTheScalarLoopsBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
         // w[:, ::2] · a and w[:, 1::2] + a: rows of 1,001 (the last element of w is read by the last lane)
