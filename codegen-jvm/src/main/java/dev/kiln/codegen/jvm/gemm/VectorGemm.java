@@ -173,7 +173,17 @@ final class VectorGemm extends BlockedGemm {
                     packByDepth(b, offset, rows, p0, cols, j, 8, kc, bp, d, 32);
                     packByDepth(b, offset, rows, p0, cols, j + 8, 8, kc, bp, d + 8, 32);
                 } else {
-                    for (int p = 0; p < kc; p++) FloatVector.fromArray(S512, b, offset + rows[p0 + p], cols, j).intoArray(bp, d + p * 32);
+                    // a run ends inside the 16: its 8-column groups that are consecutive still load plainly (conv1's
+                    // rows of 28: 6 in 7), the others gather
+                    for (int g = j; g < j + 16; g += 8) {
+                        int dg = d + g - j;
+                        if (cols[g + 7] - cols[g] == 7 && consecutive(cols, g, 8)) {
+                            int s = offset + cols[g];
+                            for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, b, s + rows[p0 + p]).intoArray(bp, dg + p * 32);
+                        } else {
+                            for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, b, offset + rows[p0 + p], cols, g).intoArray(bp, dg + p * 32);
+                        }
+                    }
                 }
             }
         }
