@@ -70,6 +70,32 @@ class IndexedOperandTest {
         }
     }
 
+    @Test
+    void convolutionsWithLargeNchwImagesRunOneProductPerImageInPlace() {
+        // 28×28 = 784 output positions per image: one product per image, written straight into NCHW
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(3, 2, 32, 32), DType.F32);
+        Node w = Node.leaf(Op.Role.INPUT, "w", Shape.of(6, 2, 5, 5), DType.F32);
+        Kernel.Contraction c = contraction(Scheduler.schedule(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), n -> false).graph());
+        JvmProgram.Operand patches = JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false);
+        JvmProgram.ImageBlocks blocks = JvmProgram.ImageBlocks.of(c, patches, patches.cols);
+        assertNotNull(blocks);
+        assertEquals(3, blocks.count());
+        assertEquals(784, blocks.columns());
+        assertEquals(2 * 1024, blocks.shifts()[1], "image 1's patches start two channels of 32×32 further");
+        assertEquals(784, blocks.cols().count());
+        // 10×10 = 100 positions per image: one product over all images (per-image edges would cost more)
+        Node x2 = Node.leaf(Op.Role.INPUT, "x", Shape.of(3, 2, 14, 14), DType.F32);
+        Kernel.Contraction small = contraction(Scheduler.schedule(List.of(Ops.conv2d(x2, w, 1, 1, 0, 0, 1, 1)), n -> false).graph());
+        JvmProgram.Operand smallPatches = JvmProgram.Operand.of(small.b(), small, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false);
+        assertNull(JvmProgram.ImageBlocks.of(small, smallPatches, smallPatches.cols));
+        // an epilogue (here a bias and ReLU fused into the product's kernel) keeps the one product and its pass
+        Node b = Node.leaf(Op.Role.INPUT, "b", Shape.of(1, 6, 1, 1), DType.F32);
+        Node y = Ops.unary(Op.UnaryFn.RELU, Ops.add(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1), Ops.broadcastTo(b, Shape.of(3, 6, 28, 28))));
+        Kernel.Contraction fused = contraction(Scheduler.schedule(List.of(y), n -> false).graph());
+        assertTrue(!(fused.epilogue() instanceof dev.kiln.ir.kernel.Expr.Acc), dev.kiln.ir.kernel.Kernels.format(Scheduler.schedule(List.of(y), n -> false).graph()));
+        assertNull(JvmProgram.ImageBlocks.of(fused, patches, patches.cols));
+    }
+
     /** dW = dY ⋆ X for a batch of {@code images} of {@code side}×{@code side}, 6 → 16 channels, 5×5 filters. */
     private static Node weightGradient(int images, int side) {
         Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(images, 6, side, side), DType.F32);
