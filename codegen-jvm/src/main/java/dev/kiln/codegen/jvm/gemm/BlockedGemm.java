@@ -60,6 +60,8 @@ abstract class BlockedGemm implements Gemm {
         float[] ap = new float[0];
         float[] bp = new float[0];
         float[] tile = new float[0];
+        /** A row tile's row offsets, for {@link #serialRows}. */
+        final int[] rowOffsets = new int[8];
         /** This thread's current call's operands, and where its current block's tiles are. */
         final Src a = new Src(), b = new Src();
         final Tiles at = new Tiles(), bt = new Tiles();
@@ -259,6 +261,18 @@ abstract class BlockedGemm implements Gemm {
         }
         final int t = par.threads();
         final int mTiles = (m + mr - 1) / mr, nTiles = (n + nr - 1) / nr;
+        if (readsRowsInPlace(a, n)) {
+            if (t <= 1 || mTiles == 1 || (long) m * n * k < 64L * 64 * 64) {
+                serialRows(0, m, n, k, a, b, c, cOffset, ldc, accumulate);
+            } else {
+                int tm = Math.min(t, mTiles);
+                Parallel.forEach(par, tm, chunk -> {
+                    int t0 = share(mTiles, chunk, tm), t1 = share(mTiles, chunk + 1, tm);
+                    serialRows(t0 * mr, Math.min(m, t1 * mr), n, k, a, b, c, cOffset, ldc, accumulate);
+                });
+            }
+            return;
+        }
         if (t <= 1 || (long) m * n * k < 64L * 64 * 64 || (mTiles == 1 && nTiles == 1)) {
             serial(0, m, 0, n, k, a, b, c, cOffset, ldc, accumulate);
             return;
@@ -313,6 +327,61 @@ abstract class BlockedGemm implements Gemm {
         if (q < 0) lo += q; else hi += q;
         if (lo < 0 || hi >= x.length) {
             throw new IndexOutOfBoundsException(what + " view [" + lo + ", " + hi + "] outside array of length " + x.length);
+        }
+    }
+
+    /**
+     * Whether A is read in place through its offset tables, row by row ({@link #rowsKernel}), instead of packed: its
+     * rows are scattered (a convolution's filter taps, which would pack one element at a time) while its depth runs
+     * consecutively (along image rows), and B is one panel wide (the few output channels of a weight gradient).
+     */
+    private boolean readsRowsInPlace(Src a, int n) {
+        return a.rows() != null && !a.rows().mostlyContiguous() && a.cols().mostlyContiguous() && n <= nr && rowsKernelWidth(n) > 0;
+    }
+
+    /** The column count of the {@link #rowsKernel} that covers n ≤ nr columns, or 0 when there is none. */
+    int rowsKernelWidth(int n) {
+        return 0;
+    }
+
+    /**
+     * Full tile with A read in place: {@code C[i][j] = fma chain over p < kc of a[rows[i] + depth[d0 + p]] * bp[bo + p*bs + j]}
+     * for i < 8 and j < {@code cols} (a width {@link #rowsKernelWidth} returned), starting from C if {@code load}.
+     */
+    void rowsKernel(int kc, float[] a, int[] rows, int[] depth, int d0, float[] bp, int bo, int bs, float[] c, int co, int ldc,
+                    boolean load, int cols) {
+        throw new UnsupportedOperationException("no in-place rows kernel in " + name());
+    }
+
+    /**
+     * Rows [i0, i1) of C (all n ≤ nr columns) with A read in place ({@link #readsRowsInPlace}): per k block, B packed
+     * once, then each tile of 8 rows through {@link #rowsKernel}, a partial tile on the scratch tile (its missing rows
+     * repeat the first one's offset; their products are discarded). Same fma chains, so the same bits.
+     */
+    private void serialRows(int i0, int i1, int n, int k, Src a, Src b, float[] c, int cOff, int ldc, boolean accumulate) {
+        final int kcStep = kcFor(k), kcMax = Math.min(kcStep, k), width = rowsKernelWidth(n);
+        Workspace ws = workspace(0, b.panels() ? 0 : nr * kcMax);
+        int[] rows = a.rows().values(), depth = a.cols().values(), offsets = ws.rowOffsets;
+        for (int pc = 0; pc < k; pc += kcStep) {
+            int kc = Math.min(kcStep, k - pc);
+            Tiles bt = bTiles(ws.bt, b, pc, kc, 0, n, k, n, ws.bp);
+            float[] bp = bt.array(0);
+            int bo = bt.offset(0), bs = bt.step(0);
+            boolean load = accumulate || pc > 0;
+            for (int ir = i0; ir < i1; ir += 8) {
+                int h = Math.min(8, i1 - ir), co = cOff + ir * ldc;
+                for (int r = 0; r < 8; r++) offsets[r] = a.offset() + rows[ir + (r < h ? r : 0)];
+                if (h == 8 && n == width) {
+                    rowsKernel(kc, a.array(), offsets, depth, pc, bp, bo, bs, c, co, ldc, load, width);
+                    continue;
+                }
+                float[] tile = ws.tile;
+                if (load) {
+                    for (int i = 0; i < h; i++) for (int j = 0; j < n; j++) tile[i * nr + j] = c[co + i * ldc + j];
+                }
+                rowsKernel(kc, a.array(), offsets, depth, pc, bp, bo, bs, tile, 0, nr, load, width);
+                for (int i = 0; i < h; i++) for (int j = 0; j < n; j++) c[co + i * ldc + j] = tile[i * nr + j];
+            }
         }
     }
 
