@@ -48,12 +48,21 @@ abstract class BlockedGemm implements Gemm {
     }
 
     /**
-     * Full tile: {@code C[i][j] = fma chain over p < kc of ap[ao + p*as + i] * bp[bo + p*bs + j]},
+     * Full tile: {@code C[i][j] = fma chain over p < kc of ap[ao + p*mr + i] * bp[bo + p*nr + j]},
      * starting from {@code C[i][j]} if {@code load}, else from 0; C at {@code c[co + i*ldc + j]},
-     * i < mr, j < nr. Packed micro-panels have {@code as = mr} and {@code bs = nr}; operands read in place
-     * ({@link Tiles}) step by their row or column stride.
+     * i < mr, j < nr.
      */
-    abstract void kernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load);
+    abstract void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load);
+
+    /** Whether {@link #stridedKernel} exists, so small row-major B operands can be read in place ({@link Tiles}). */
+    boolean readsBInPlace() {
+        return false;
+    }
+
+    /** {@link #kernel} with B read in place, {@code bs} apart per k-step: {@code bp[bo + p*bs + j]}. */
+    void stridedKernel(int kc, float[] ap, int ao, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+        throw new UnsupportedOperationException("no strided kernel in " + name());
+    }
 
     /** Per-thread pack buffers, grown on demand and then reused (steady state allocates nothing large). */
     static final class Workspace {
@@ -77,14 +86,17 @@ abstract class BlockedGemm implements Gemm {
     static final class Tiles {
         private float[] array, rest;
         private int base, stride, step, split, restStride, restStep;
+        private boolean direct;
 
         /** Every tile packed (or given in panel layout): tile t at {@code array[base + t·stride]}, step {@code step}. */
         Tiles packed(float[] array, int base, int stride, int step) {
+            direct = false;
             return set(array, base, stride, step, Integer.MAX_VALUE, null, 0, 0);
         }
 
         /** Tiles below {@code split} read in place, the rest packed into {@code rest} (width·kc floats per tile). */
         Tiles inPlace(float[] array, int base, int stride, int step, int split, float[] rest, int restStride, int restStep) {
+            direct = true;
             return set(array, base, stride, step, split, rest, restStride, restStep);
         }
 
@@ -102,47 +114,43 @@ abstract class BlockedGemm implements Gemm {
 
         float[] array(int t) { return t < split ? array : rest; }
 
+        /** Whether tile t is read in place (else packed, {@code step} = the panel width). */
+        boolean inPlace(int t) { return direct && t < split; }
+
         int offset(int t) { return t < split ? base + t * stride : (t - split) * restStride; }
 
         int step(int t) { return t < split ? step : restStep; }
     }
 
     /**
-     * Operands at most this large (k·n floats) are read in place when row-major: packing B costs more than reading its
-     * rows with their stride (seed002's 1000×100 weights: 15 µs of a 150 µs product), while a larger one would spread
-     * each k-step's 32 columns over too many pages.
+     * A row-major B at most this large (k·n floats) is read in place when few row tiles read it again: packing B then
+     * costs more than reading its rows with their stride (seed002's 1000×100 weights, 64 rows: 15 µs of a 150 µs
+     * product), while a larger one would spread each k-step's 32 columns over too many pages, and many row tiles
+     * (256³: 32) read the strided rows more slowly than they pay for a pack (337-374 → 381-395 µs).
      */
-    static final int IN_PLACE_B = 128 * 1024;
-
-    /** A column-major A (rows contiguous) is read in place when a tile's kc rows of stride cs fit beside B in L1. */
-    static final int IN_PLACE_A_DEPTH = 256;
+    static final int IN_PLACE_B = 128 * 1024, IN_PLACE_B_ROWS = 64;
 
     /** Whether B's full tiles are read in place (row-major, small): the kernel then steps by B's row stride. */
-    private boolean bInPlace(Src b, int k, int n) {
-        return !b.panels() && b.rows() == null && b.cs() == 1 && (long) k * n <= IN_PLACE_B && n >= nr;
+    private boolean bInPlace(Src b, int k, int n, int rows) {
+        return readsBInPlace() && !b.panels() && b.rows() == null && b.cs() == 1 && (long) k * n <= IN_PLACE_B && n >= nr
+                && rows <= IN_PLACE_B_ROWS;
     }
 
-    /** Whether A's full tiles are read in place (column-major, shallow blocks): the kernel steps by A's column stride. */
-    private boolean aInPlace(Src a, int kc, int m) {
-        return !a.panels() && a.rows() == null && a.rs() == 1 && kc <= IN_PLACE_A_DEPTH && m >= mr;
-    }
 
-    /** A's tiles for rows [ic, ic + mc) × depths [pc, pc + kc), packing what isn't read in place into {@code buffer}. */
+    /**
+     * A's tiles for rows [ic, ic + mc) × depths [pc, pc + kc), packed into {@code buffer} unless given in panel layout.
+     * (Read in place, a column-major A's tiles were slower than packed: m = 1000, n = 100, k = 64 went 136 → 142 µs.)
+     */
     private Tiles aTiles(Tiles t, Src a, int ic, int mc, int pc, int kc, int k, float[] buffer) {
         if (a.panels()) return t.packed(a.array(), panelBlock(a.offset(), ic, mr, k, pc), mr * k, mr);
-        if (aInPlace(a, kc, mc)) {
-            int full = mc / mr;
-            if (full * mr < mc) packA(a, ic + full * mr, pc, mc - full * mr, kc, buffer, 0);
-            return t.inPlace(a.array(), a.offset() + ic + pc * a.cs(), mr, a.cs(), full, buffer, mr * kc, mr);
-        }
         packA(a, ic, pc, mc, kc, buffer, 0);
         return t.packed(buffer, 0, mr * kc, mr);
     }
 
     /** B's tiles for depths [pc, pc + kc) × columns [jc, jc + nc) of a k × n operand, packing what isn't read in place. */
-    private Tiles bTiles(Tiles t, Src b, int pc, int kc, int jc, int nc, int k, int n, float[] buffer) {
+    private Tiles bTiles(Tiles t, Src b, int pc, int kc, int jc, int nc, int k, int n, int rows, float[] buffer) {
         if (b.panels()) return t.packed(b.array(), panelBlock(b.offset(), jc, nr, k, pc), nr * k, nr);
-        if (bInPlace(b, k, n)) {
+        if (bInPlace(b, k, n, rows)) {
             int full = nc / nr;
             if (full * nr < nc) packB(b, pc, jc + full * nr, kc, nc - full * nr, buffer, 0);
             return t.inPlace(b.array(), b.offset() + pc * b.rs() + jc, nr, b.rs(), full, buffer, nr * kc, nr);
@@ -364,7 +372,7 @@ abstract class BlockedGemm implements Gemm {
         int[] rows = a.rows().values(), depth = a.cols().values(), offsets = ws.rowOffsets;
         for (int pc = 0; pc < k; pc += kcStep) {
             int kc = Math.min(kcStep, k - pc);
-            Tiles bt = bTiles(ws.bt, b, pc, kc, 0, n, k, n, ws.bp);
+            Tiles bt = bTiles(ws.bt, b, pc, kc, 0, n, k, n, i1 - i0, ws.bp);
             float[] bp = bt.array(0);
             int bo = bt.offset(0), bs = bt.step(0);
             boolean load = accumulate || pc > 0;
@@ -415,7 +423,7 @@ abstract class BlockedGemm implements Gemm {
                 Tiles at = aTiles(ws.at, a, ic, mc, pc, kc, k, ws.ap);
                 for (int jc = j0; jc < j1; jc += ncBlock) {
                     int nc = Math.min(ncBlock, j1 - jc);
-                    Tiles bt = bTiles(ws.bt, b, pc, kc, jc, nc, k, j1, ws.bp);       // j1 is n: rows split, columns never
+                    Tiles bt = bTiles(ws.bt, b, pc, kc, jc, nc, k, j1, mc, ws.bp);       // j1 is n: rows split, columns never
                     macro(mc, nc, kc, at, bt, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, ws.tile);
                 }
             }
@@ -444,8 +452,8 @@ abstract class BlockedGemm implements Gemm {
             for (int pc = 0; pc < k; pc += kcStep) {
                 final int pcF = pc, kc = Math.min(kcStep, k - pc);
                 final Tiles at;
-                if (a.panels() || aInPlace(a, kc, mc)) {
-                    at = aTiles(caller.at, a, ic, mc, pc, kc, k, ap);            // nothing, or one partial tile, to pack
+                if (a.panels()) {
+                    at = aTiles(caller.at, a, ic, mc, pc, kc, k, ap);                // nothing to pack
                 } else {
                     final int packChunks = Math.min(chunks, panels);
                     Parallel.forEach(par, packChunks, chunk -> {
@@ -461,7 +469,7 @@ abstract class BlockedGemm implements Gemm {
                     Workspace ws = workspace(0, b.panels() ? 0 : ncMax * kcMax);
                     for (int jc = j0; jc < j1; jc += ncBlock) {
                         int nc = Math.min(ncBlock, j1 - jc);
-                        Tiles bt = bTiles(ws.bt, b, pcF, kc, jc, nc, k, n, ws.bp);
+                        Tiles bt = bTiles(ws.bt, b, pcF, kc, jc, nc, k, n, mc, ws.bp);
                         macro(mc, nc, kc, at, bt, c, cOff + icF * ldc + jc, ldc, load, ws.tile);
                     }
                 });
@@ -469,35 +477,54 @@ abstract class BlockedGemm implements Gemm {
         }
     }
 
-    /** C block (mc × nc at co) from A's and B's tiles (each kc deep). */
+    /** C block (mc × nc at co) from A's and B's tiles (each kc deep; A's always packed). */
     private void macro(int mc, int nc, int kc, Tiles at, Tiles bt, float[] c, int co, int ldc, boolean load, float[] tile) {
         final int mr = this.mr, nr = this.nr;
         for (int ir = 0; ir < mc; ir += mr) {
             int h = Math.min(mr, mc - ir), ta = ir / mr;
             float[] ap = at.array(ta);
-            int ao = at.offset(ta), as = at.step(ta);
+            int ao = at.offset(ta);
             int rowC = co + ir * ldc;
             for (int jr = 0; jr < nc; jr += nr) {
                 int w = Math.min(nr, nc - jr), tb = jr / nr;
-                if (h == mr && w == nr) {
-                    kernel(kc, ap, ao, as, bt.array(tb), bt.offset(tb), bt.step(tb), c, rowC + jr, ldc, load);
+                float[] bp = bt.array(tb);
+                int bo = bt.offset(tb);
+                if (bt.inPlace(tb)) {
+                    stridedTile(kc, ap, ao, bp, bo, bt.step(tb), c, rowC + jr, ldc, load, h, tile);
+                } else if (h == mr && w == nr) {
+                    kernel(kc, ap, ao, bp, bo, c, rowC + jr, ldc, load);
                 } else {
-                    edgeTile(kc, ap, ao, as, bt.array(tb), bt.offset(tb), bt.step(tb), c, rowC + jr, ldc, load, h, w, tile);
+                    edgeTile(kc, ap, ao, bp, bo, c, rowC + jr, ldc, load, h, w, tile);
                 }
             }
         }
+    }
+
+    /** A tile of all nr columns with B read in place: straight into C, or for h < mr rows on the scratch tile. */
+    private void stridedTile(int kc, float[] ap, int ao, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load,
+                             int h, float[] tile) {
+        final int nr = this.nr;
+        if (h == mr) {
+            stridedKernel(kc, ap, ao, bp, bo, bs, c, co, ldc, load);
+            return;
+        }
+        if (load) {
+            for (int i = 0; i < h; i++) for (int j = 0; j < nr; j++) tile[i * nr + j] = c[co + i * ldc + j];
+        }
+        stridedKernel(kc, ap, ao, bp, bo, bs, tile, 0, nr, load);
+        for (int i = 0; i < h; i++) for (int j = 0; j < nr; j++) c[co + i * ldc + j] = tile[i * nr + j];
     }
 
     /**
      * A partial tile (h ≤ mr rows, w ≤ nr columns): the smallest kernel shape that covers it ({@link #cover}), straight
      * into C when that shape fits exactly, else on a scratch tile of which the valid h×w part is copied.
      */
-    private void edgeTile(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc,
+    private void edgeTile(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc,
                           boolean load, int h, int w, float[] tile) {
         final int nr = this.nr;
         int shape = cover(h, w), rows = shape >>> 16, cols = shape & 0xFFFF;
         if (rows == h && cols == w) {
-            partialKernel(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load, rows, cols);
+            partialKernel(kc, ap, ao, bp, bo, c, co, ldc, load, rows, cols);
             return;
         }
         // element loops, not System.arraycopy: rows of a few floats, and a short-k product (m = 1000, n = 100, k = 64)
@@ -505,7 +532,7 @@ abstract class BlockedGemm implements Gemm {
         if (load) {
             for (int i = 0; i < h; i++) for (int j = 0; j < w; j++) tile[i * nr + j] = c[co + i * ldc + j];
         }
-        partialKernel(kc, ap, ao, as, bp, bo, bs, tile, 0, nr, load, rows, cols);
+        partialKernel(kc, ap, ao, bp, bo, tile, 0, nr, load, rows, cols);
         for (int i = 0; i < h; i++) for (int j = 0; j < w; j++) c[co + i * ldc + j] = tile[i * nr + j];
     }
 
@@ -522,9 +549,8 @@ abstract class BlockedGemm implements Gemm {
      * {@link #kernel} restricted to the first {@code rows × cols} of the tile (a shape {@link #cover} returned): the same
      * fma chains for those elements, reading the same mr-row A and nr-column B panels; C outside them is not touched.
      */
-    void partialKernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load,
-                       int rows, int cols) {
-        kernel(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+    void partialKernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load, int rows, int cols) {
+        kernel(kc, ap, ao, bp, bo, c, co, ldc, load);
     }
 
     /** Packs B[0..kc)[0..nc) (from {@code base}) into kc×nr micro-panels at {@code bpOff}, zero-padded. */

@@ -20,11 +20,11 @@ final class ScalarGemm extends BlockedGemm {
     }
 
     @Override
-    void kernel(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
-        micro4x4(kc, ap, ao, as, bp, bo, bs, c, co, ldc, load);
+    void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
+        micro4x4(kc, ap, ao, bp, bo, c, co, ldc, load);
     }
 
-    static void micro4x4(int kc, float[] ap, int ao, int as, float[] bp, int bo, int bs, float[] c, int co, int ldc, boolean load) {
+    static void micro4x4(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, boolean load) {
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
@@ -35,7 +35,7 @@ final class ScalarGemm extends BlockedGemm {
             c30 = c[c3]; c31 = c[c3 + 1]; c32 = c[c3 + 2]; c33 = c[c3 + 3];
         }
         for (int p = 0; p < kc; p++) {
-            int ai = ao + as * p, bi = bo + bs * p;
+            int ai = ao + 4 * p, bi = bo + 4 * p;
             float b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
             float a0 = ap[ai];
             c00 = Math.fma(a0, b0, c00); c01 = Math.fma(a0, b1, c01); c02 = Math.fma(a0, b2, c02); c03 = Math.fma(a0, b3, c03);
