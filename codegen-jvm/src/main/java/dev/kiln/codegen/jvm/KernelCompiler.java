@@ -178,7 +178,7 @@ final class KernelCompiler {
         DType t = r.body().dtype();
         DType accType = accumulatorType(t, r.fn());
         Type at = KernelEmitter.valueType(accType);
-        int[] acc = new int[FOLD_CHAINS];
+        int[] acc = new int[foldChains(r)];
         for (int i = 0; i < acc.length; i++) acc[i] = e.g.newLocal(at);
         Runnable perOutput = () -> {
             for (int a : acc) {
@@ -192,8 +192,17 @@ final class KernelCompiler {
                 combine(e, r.fn(), accType);
                 e.g.storeLocal(acc[chain]);
             };
-            foldLoops(e, d, reducedLoops(d, r.axes()), 0, r.body(), fold);
-            for (int step = 1; step < acc.length; step *= 2) {         // pairwise: (a0 ⊕ a1) ⊕ (a2 ⊕ a3)
+            List<Integer> loops = reducedLoops(d, r.axes());
+            if (vectors && VectorLoop.supportsLaneFold(r, loops, graph)) {
+                // the innermost loop's 8 chains are the lanes of one float64 vector, whose lanes are then the chains
+                int lanes = e.g.newLocal(VectorLoop.DOUBLES);
+                VectorLoop.zeroLanes(e, lanes);
+                foldLoopsOuter(e, d, loops, 0, () -> VectorLoop.foldLanes(e, r, loops.get(loops.size() - 1), d.dim(loops.get(loops.size() - 1)), lanes));
+                for (int i = 0; i < acc.length; i++) VectorLoop.lane(e, lanes, i, acc[i]);
+            } else {
+                foldLoops(e, d, loops, 0, r.body(), acc.length, fold);
+            }
+            for (int step = 1; step < acc.length; step *= 2) {         // pairwise: (a0 ⊕ a1) ⊕ (a2 ⊕ a3) …
                 for (int i = 0; i + step < acc.length; i += 2 * step) {
                     e.g.loadLocal(acc[i]);
                     e.g.loadLocal(acc[i + step]);
@@ -234,18 +243,33 @@ final class KernelCompiler {
     static final int FOLD_CHAINS = 4;
 
     /**
-     * The chain that index {@code i} of a fold's innermost loop (extent {@code n}) adds to, as {@link #foldLoops} lays
-     * the loop out: one chain per index when n ≤ {@link #FOLD_CHAINS}; i mod FOLD_CHAINS in the unrolled part when
-     * n ≥ 2·FOLD_CHAINS, chain 0 for the rest; chain 0 in a plain loop otherwise.
+     * Chains for a long float32 sum read contiguously along its innermost reduced loop (at least 16): one per float64
+     * lane of a vector, so the vector fold ({@link VectorLoop#supportsLaneFold}) and the scalar one add alike. (Eight
+     * chains everywhere slowed short and strided folds: a Linear's bias gradient over 64 rows went from under 40 to
+     * 100 µs.)
      */
-    static int foldChain(int i, int n) {
-        if (n <= FOLD_CHAINS) return i;
-        if (n >= 2 * FOLD_CHAINS) return i < n / FOLD_CHAINS * FOLD_CHAINS ? i % FOLD_CHAINS : 0;
-        return 0;
+    static final int LONG_FOLD_CHAINS = 8;
+
+    /** The chains reduction {@code r} folds in: a property of the kernel alone, so every path gives the same bits. */
+    static int foldChains(Kernel.Reduction r) {
+        List<Integer> loops = reducedLoops(r.domain(), r.axes());
+        if (r.fn() != dev.kiln.ir.Op.ReduceFn.SUM || r.body().dtype() != DType.F32 || loops.isEmpty()) return FOLD_CHAINS;
+        int axis = loops.get(loops.size() - 1);
+        return r.domain().dim(axis) >= 2 * LONG_FOLD_CHAINS && VectorLoop.readsAlong(r.body(), axis) ? LONG_FOLD_CHAINS : FOLD_CHAINS;
+    }
+
+    /**
+     * The chain that index {@code i} of a fold's innermost loop (extent {@code n}, {@code chains} chains) adds to, as
+     * {@link #foldLoops} lays the loop out: one chain per index when n ≤ chains; otherwise i mod chains in the unrolled
+     * part and chain 0 for the n mod chains indices left.
+     */
+    static int foldChain(int i, int n, int chains) {
+        if (n <= chains) return i;
+        return i < n / chains * chains ? i % chains : 0;
     }
 
     /** The reduced axes that need a loop (size > 1), outermost first. */
-    private static List<Integer> reducedLoops(Shape d, List<Integer> reduced) {
+    static List<Integer> reducedLoops(Shape d, List<Integer> reduced) {
         List<Integer> axes = new java.util.ArrayList<>();
         for (int i = 0; i < d.rank(); i++) if (reduced.contains(i) && d.dim(i) > 1) axes.add(i);
         return axes;
@@ -253,23 +277,33 @@ final class KernelCompiler {
 
     /**
      * Loops over {@code loops[from..]}, folding {@code body} with {@code fold(chain)}; the innermost loop computes
-     * what doesn't depend on its variable first and runs {@link #FOLD_CHAINS} chains side by side when long enough,
-     * or is unrolled completely (one chain per index) when at most that long.
+     * what doesn't depend on its variable first and runs {@code chains} chains side by side when longer than that
+     * (the last n mod chains indices into chain 0), or is unrolled completely (one chain per index) when at most
+     * that long.
      */
-    private static void foldLoops(KernelEmitter e, Shape d, List<Integer> loops, int from, Expr body, IntConsumer fold) {
+    private static void foldLoops(KernelEmitter e, Shape d, List<Integer> loops, int from, Expr body, int chains, IntConsumer fold) {
         if (from == loops.size()) {
             e.scoped(() -> fold.accept(0));
             return;
         }
         int axis = loops.get(from), n = d.dim(axis);
         if (from < loops.size() - 1) {
-            e.loop(axis, e.constant(0), e.constant(n), () -> e.scoped(() -> foldLoops(e, d, loops, from + 1, body, fold)));
+            e.loop(axis, e.constant(0), e.constant(n), () -> e.scoped(() -> foldLoops(e, d, loops, from + 1, body, chains, fold)));
             return;
         }
         e.hoist(List.of(body), axis);
-        if (n >= 2 * FOLD_CHAINS) e.unrolledLoop(axis, n, FOLD_CHAINS, fold);
-        else if (n <= FOLD_CHAINS) e.unrolledLoop(axis, n, n, fold);             // e.g. a pooling window's row
-        else e.loop(axis, e.constant(0), e.constant(n), () -> e.scoped(() -> fold.accept(0)));
+        if (n > chains) e.unrolledLoop(axis, n, chains, fold);
+        else e.unrolledLoop(axis, n, n, fold);                                   // e.g. a pooling window's row
+    }
+
+    /** The loops over {@code loops[from..]} but the innermost, around {@code innermost}. */
+    private static void foldLoopsOuter(KernelEmitter e, Shape d, List<Integer> loops, int from, Runnable innermost) {
+        if (from == loops.size() - 1) {
+            innermost.run();
+            return;
+        }
+        int axis = loops.get(from);
+        e.loop(axis, e.constant(0), e.constant(d.dim(axis)), () -> e.scoped(() -> foldLoopsOuter(e, d, loops, from + 1, innermost)));
     }
 
     /** Sums of float32 accumulate in double (as the reference interpreter does); integers in long. */

@@ -32,7 +32,7 @@ final class VectorLoop {
     private static final Type OPS = Type.getObjectType("dev/kiln/codegen/jvm/VectorOps");   // not loaded here
     private static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
     private static final Type MASK = Type.getObjectType("jdk/incubator/vector/VectorMask");
-    private static final Type DOUBLES = Type.getObjectType("jdk/incubator/vector/DoubleVector");
+    static final Type DOUBLES = Type.getObjectType("jdk/incubator/vector/DoubleVector");
     private static final Type FLOATS = Type.getType(float[].class);
 
     /** Off with {@code -Dkiln.pointwise.scalar=true}, or when jdk.incubator.vector or 8-lane float hardware is missing. */
@@ -275,13 +275,13 @@ final class VectorLoop {
     }
 
     /**
-     * The lanes' sum over the window, rounded to float32, in a new FloatVector local: {@link KernelCompiler#FOLD_CHAINS}
-     * float64 chains, each element added to the chain the scalar fold gives it ({@link KernelCompiler#foldChain}), then
-     * the chains summed pairwise as the scalar fold does.
+     * The lanes' sum over the window, rounded to float32, in a new FloatVector local: the scalar fold's float64 chains
+     * ({@link KernelCompiler#foldChains}), each element added to the chain the scalar fold gives it
+     * ({@link KernelCompiler#foldChain}), then the chains summed pairwise as the scalar fold does.
      */
     private static int windowSum(KernelEmitter e, Kernel.Reduction r, int var) {
         GeneratorAdapter g = e.g;
-        int[] chains = new int[KernelCompiler.FOLD_CHAINS];
+        int[] chains = new int[KernelCompiler.foldChains(r)];
         for (int i = 0; i < chains.length; i++) {
             chains[i] = g.newLocal(DOUBLES);
             call(g, "zeroDoubles", DOUBLES);
@@ -291,7 +291,7 @@ final class VectorLoop {
         for (int i = 0; i < r.axes().size(); i++) if (r.domain().dim(r.axes().get(i)) > 1) inner = i;
         int innerExtent = inner < 0 ? 1 : r.domain().dim(r.axes().get(inner));
         for (int[] point : windowPoints(r)) {
-            int chain = chains[inner < 0 ? 0 : KernelCompiler.foldChain(point[inner], innerExtent)];
+            int chain = chains[inner < 0 ? 0 : KernelCompiler.foldChain(point[inner], innerExtent, chains.length)];
             e.scoped(() -> {
                 for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
                 g.loadLocal(chain);
@@ -313,6 +313,63 @@ final class VectorLoop {
         call(g, "toFloats", VECTOR, DOUBLES);
         g.storeLocal(result);
         return result;
+    }
+
+    /**
+     * Whether a float32 sum's innermost reduced loop ({@code loops}' last) can fold in float64 lanes: it folds in
+     * {@link #LANES} chains ({@link KernelCompiler#foldChains}: index i to chain i mod 8, the last n mod 8 to chain 0),
+     * which are then the lanes of one vector, and the vector loops can compute its body.
+     */
+    static boolean supportsLaneFold(Kernel.Reduction r, List<Integer> loops, KernelGraph graph) {
+        if (!WIDE || loops.isEmpty() || KernelCompiler.foldChains(r) != LANES || r.domain().numel() < MIN_ELEMENTS) return false;
+        return floats(r.body(), loops.get(loops.size() - 1), true);
+    }
+
+    /** Whether {@code x} reads memory, every load along {@code axis} contiguous or not depending on it. */
+    static boolean readsAlong(Expr x, int axis) {
+        boolean any = false;
+        for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) {
+            Long c = l.index().linearCoefficient(axis);
+            if (c == null || c > 1 || c < 0) return false;
+            any |= c == 1;
+        }
+        return any;
+    }
+
+    /** {@code lanes = 0.0} in every lane. */
+    static void zeroLanes(KernelEmitter e, int lanes) {
+        call(e.g, "zeroDoubles", DOUBLES);
+        e.g.storeLocal(lanes);
+    }
+
+    /**
+     * The innermost loop of a lane fold ({@link #supportsLaneFold}) over {@code axis} (extent n): 8 indices at a time
+     * added to the lanes of {@code lanes} in float64, the last n mod 8 one by one to lane 0: each lane gets the same
+     * adds, in the same order, as the scalar fold's chain of that number.
+     */
+    static void foldLanes(KernelEmitter e, Kernel.Reduction r, int axis, int n, int lanes) {
+        GeneratorAdapter g = e.g;
+        e.hoist(List.of(r.body()), axis);
+        e.steppedLoop(axis, e.constant(0), e.constant(n), LANES, () -> e.scoped(() -> {
+            g.loadLocal(lanes);
+            new VectorLoop(e).vector(r.body(), axis);
+            call(g, "addDoubles", DOUBLES, DOUBLES, VECTOR);
+            g.storeLocal(lanes);
+        }), () -> {
+            g.loadLocal(lanes);
+            e.expr(r.body());
+            e.convert(DType.F32, DType.F64);
+            call(g, "addToFirstLane", DOUBLES, DOUBLES, Type.DOUBLE_TYPE);
+            g.storeLocal(lanes);
+        });
+    }
+
+    /** {@code local = lanes[i]} (a double). */
+    static void lane(KernelEmitter e, int lanes, int i, int local) {
+        e.g.loadLocal(lanes);
+        e.g.push(i);
+        call(e.g, "lane", Type.DOUBLE_TYPE, DOUBLES, Type.INT_TYPE);
+        e.g.storeLocal(local);
     }
 
     /** Pushes the FloatVector of {@code x} at lanes var .. var+7; each distinct value is computed once. */

@@ -35,6 +35,11 @@ public final class VectorOps {
 
     public static DoubleVector sumDoubles(DoubleVector a, DoubleVector b) { return a.add(b); }
 
+    /** {@code x} added to lane 0 ({@code +0.0} to the others, which changes no lane: a sum from {@code +0.0} is never −0). */
+    public static DoubleVector addToFirstLane(DoubleVector v, double x) { return v.add(DoubleVector.zero(D).withLane(0, x)); }
+
+    public static double lane(DoubleVector v, int i) { return v.lane(i); }
+
     /** {@code (float) x}, lane by lane (round to nearest, as the scalar d2f). */
     public static FloatVector toFloats(DoubleVector x) { return (FloatVector) x.convertShape(VectorOperators.D2F, S, 0); }
 

@@ -193,6 +193,47 @@ class VectorLoopTest {
     }
 
     @Test
+    void longSumsInFloat64LanesGiveTheScalarBits() {
+        assumeTrue(VectorLoop.WIDE, "512-bit vectors are needed for float64 lanes");
+        // a bias gradient (sum over batch and positions, rows of 28: three vectors and 4 left to lane 0), a sum over
+        // rows of 40 (five vectors) and one of relu(x)·x over rows of 19; magnitudes from 1e-8 to 1e8 and ±0 among the
+        // inputs, so that float64 sums round and the order of the adds shows
+        Object[][] cases = {{Shape.of(16, 6, 28, 28), List.of(0, 2, 3)}, {Shape.of(80, 6, 40), List.of(0, 2)}, {Shape.of(900, 19), List.of(1)}};
+        for (Object[] c : cases) {
+            Shape shape = (Shape) c[0];
+            @SuppressWarnings("unchecked") List<Integer> axes = (List<Integer>) c[1];
+            Node x = input("x", shape);
+            Node body = shape.rank() == 2 ? Ops.mul(Ops.unary(Op.UnaryFn.RELU, x), x) : x;
+            Node sums = Ops.sum(body, axes, false);
+            KernelGraph kg = Scheduler.schedule(List.of(sums), n -> false).graph();
+            Kernel k = kg.kernels().get(0);
+            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
+            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+            assertTrue(callsVectorOps(vector), Kernels.format(kg));
+            verifies(vector);
+            Object[] vIn = new Object[kg.buffers().size()];
+            Random rnd = new Random(shape.rank());
+            for (KernelGraph.BufferInfo info : kg.buffers()) {
+                float[] values = new float[info.shape().numel()];
+                if (kg.inputs().contains(info.id())) {
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = rnd.nextInt(50) == 0 ? (rnd.nextBoolean() ? 0f : -0f) : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(17) - 8));
+                    }
+                }
+                vIn[info.id()] = values;
+            }
+            Object[] sIn = copy(vIn);
+            int extent = KernelCompiler.parallelExtent(k);
+            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
+            v.run(vIn, 0, 1);
+            v.run(vIn, 1, extent);
+            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+            float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
+            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), shape + " over " + axes + ", element " + i);
+        }
+    }
+
+    @Test
     void everySecondElementIsReadWithTheScalarLoopsBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
         // w[:, ::2] · a and w[:, 1::2] + a: rows of 1,001 (the last element of w is read by the last lane)
