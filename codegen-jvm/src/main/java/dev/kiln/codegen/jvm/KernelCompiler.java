@@ -443,25 +443,13 @@ final class KernelCompiler {
         g.endMethod();
     }
 
-    /**
-     * Whether {@code e} reads memory, and every load that depends on {@code v} steps by one element along it: a packer
-     * whose innermost loop is v then reads consecutive addresses (a transposed operand read k-step by k-step was
-     * 1.6 ns per element written row by row).
-     */
-    private static boolean readsAlong(Expr e, Ix.Var v) {
-        if (v == null) return false;
-        List<Expr.Load> loads = Kernels.loads(e);
-        boolean any = false;
-        for (Expr.Load l : loads) {
-            if (!l.index().mentions(v.id())) continue;
-            Long coef = l.index().linearCoefficient(v.id());
-            if (coef == null || coef != 1) return false;
-            any = true;
-        }
-        return any;
-    }
-
     private static Ix.Var last(List<Ix.Var> vars) { return vars.isEmpty() ? null : vars.get(vars.size() - 1); }
+
+    /**
+     * Whether a packer whose innermost loop is {@code v} reads consecutive addresses ({@link VectorLoop#readsAlong}; a
+     * transposed operand read k-step by k-step was 1.6 ns per element written row by row).
+     */
+    private static boolean readsAlong(Expr e, Ix.Var v) { return v != null && VectorLoop.readsAlong(e, v.id()); }
 
     /** The pseudo buffer id of the product C in a contraction's epilogue, and the loop-variable id of its offset. */
     private static final int PRODUCT = -2, C_OFFSET = 9;

@@ -36,6 +36,27 @@ class IndexedOperandTest {
         throw new AssertionError("no contraction in\n" + dev.kiln.ir.kernel.Kernels.format(g));
     }
 
+    /**
+     * Runs {@code s} on the JVM backend with Gaussian inputs and compares its output with the interpreter's value of
+     * {@code output}: within 1e-4 of (scale + |expected|), scale covering sums of many terms near zero.
+     */
+    private static void assertMatchesInterpreter(Scheduler.Schedule s, Node output, long seed, double scale) {
+        Random r = new Random(seed);
+        Map<Node, double[]> known = new HashMap<>();
+        List<HostBuffer> in = new ArrayList<>();
+        for (Node n : s.inputs()) {
+            double[] v = new double[n.shape().numel()];
+            for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+            known.put(n, v);
+            in.add(HostBuffer.of(DType.F32, v));
+        }
+        float[] out = (float[]) new JvmBackend().compile(s.graph()).run(in).get(0).array();
+        double[] expected = Interpreter.evaluate(output, known);
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(out[i] - expected[i]) <= 1e-4 * (scale + Math.abs(expected[i])), "[" + i + "] = " + out[i] + ", expected " + expected[i]);
+        }
+    }
+
     @Test
     void forwardConvolutionPatchesAreIndexedAndComputeTheConvolution() {
         Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(3, 2, 32, 32), DType.F32);
@@ -54,20 +75,7 @@ class IndexedOperandTest {
         assertNotNull(weights);
         assertNull(weights.rows);
 
-        Random r = new Random(5);
-        Map<Node, double[]> known = new HashMap<>();
-        List<HostBuffer> in = new ArrayList<>();
-        for (Node n : s.inputs()) {
-            double[] v = new double[n.shape().numel()];
-            for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
-            known.put(n, v);
-            in.add(HostBuffer.of(DType.F32, v));
-        }
-        float[] out = (float[]) new JvmBackend().compile(s.graph()).run(in).get(0).array();
-        double[] expected = Interpreter.evaluate(y, known);
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(out[i] - expected[i]) <= 1e-4 * (1 + Math.abs(expected[i])), "y[" + i + "] = " + out[i] + ", expected " + expected[i]);
-        }
+        assertMatchesInterpreter(s, y, 5, 1);
     }
 
     @Test
@@ -119,20 +127,7 @@ class IndexedOperandTest {
         JvmProgram.Operand grads = JvmProgram.Operand.of(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N, true, true);
         assertNotNull(grads, "the output gradient's depth runs along whole images");
 
-        Random r = new Random(7);
-        Map<Node, double[]> known = new HashMap<>();
-        List<HostBuffer> in = new ArrayList<>();
-        for (Node n : s.inputs()) {
-            double[] v = new double[n.shape().numel()];
-            for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
-            known.put(n, v);
-            in.add(HostBuffer.of(DType.F32, v));
-        }
-        float[] out = (float[]) new JvmBackend().compile(s.graph()).run(in).get(0).array();
-        double[] expected = Interpreter.evaluate(dw, known);
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(out[i] - expected[i]) <= 1e-4 * (10 + Math.abs(expected[i])), "dw[" + i + "] = " + out[i] + ", expected " + expected[i]);
-        }
+        assertMatchesInterpreter(s, dw, 7, 10);
     }
 
     @Test

@@ -145,20 +145,7 @@ class VectorLoopTest {
             Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
             Node pooled = Ops.mul(Ops.max(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, 14), DType.F32));
             KernelGraph kg = Scheduler.schedule(List.of(pooled), n -> false).graph();
-            Kernel k = kg.kernels().get(0);
-            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
-            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
-            assertTrue(callsVectorOps(vector), Kernels.format(kg));
-            assertFalse(callsVectorOps(scalar));
-            verifies(vector);
-            Object[] vIn = inputs(kg, new Random(window)), sIn = copy(vIn);
-            int extent = KernelCompiler.parallelExtent(k);
-            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
-            v.run(vIn, 0, 7);
-            v.run(vIn, 7, extent);
-            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
-            float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
-            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), window + "×" + window + ", element " + i);
+            assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(window)), 7, window + "×" + window);
         }
     }
 
@@ -175,20 +162,7 @@ class VectorLoopTest {
             Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
             Node sums = Ops.mul(Ops.sum(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, w[1]), DType.F32));
             KernelGraph kg = Scheduler.schedule(List.of(sums), n -> false).graph();
-            Kernel k = kg.kernels().get(0);
-            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
-            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
-            assertTrue(callsVectorOps(vector), Kernels.format(kg));
-            verifies(vector);
-            Object[] vIn = inputs(kg, new Random(w[2])), sIn = copy(vIn);
-            int extent = KernelCompiler.parallelExtent(k);
-            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
-            v.run(vIn, 0, 5);
-            v.run(vIn, 5, extent);
-            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
-            float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
-            String what = w[0] + "×" + w[2] + " windows, rows of " + w[1];
-            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), what + ", element " + i);
+            assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(w[2])), 5, w[0] + "×" + w[2] + " windows, rows of " + w[1]);
         }
     }
 
@@ -206,12 +180,7 @@ class VectorLoopTest {
             Node body = shape.rank() == 2 ? Ops.mul(Ops.unary(Op.UnaryFn.RELU, x), x) : x;
             Node sums = Ops.sum(body, axes, false);
             KernelGraph kg = Scheduler.schedule(List.of(sums), n -> false).graph();
-            Kernel k = kg.kernels().get(0);
-            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
-            byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
-            assertTrue(callsVectorOps(vector), Kernels.format(kg));
-            verifies(vector);
-            Object[] vIn = new Object[kg.buffers().size()];
+            Object[] in = new Object[kg.buffers().size()];
             Random rnd = new Random(shape.rank());
             for (KernelGraph.BufferInfo info : kg.buffers()) {
                 float[] values = new float[info.shape().numel()];
@@ -220,16 +189,9 @@ class VectorLoopTest {
                         values[i] = rnd.nextInt(50) == 0 ? (rnd.nextBoolean() ? 0f : -0f) : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(17) - 8));
                     }
                 }
-                vIn[info.id()] = values;
+                in[info.id()] = values;
             }
-            Object[] sIn = copy(vIn);
-            int extent = KernelCompiler.parallelExtent(k);
-            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
-            v.run(vIn, 0, 1);
-            v.run(vIn, 1, extent);
-            ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
-            float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
-            for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), shape + " over " + axes + ", element " + i);
+            assertVectorKernelGivesTheScalarBits(kg, in, 1, shape + " over " + axes);
         }
     }
 
@@ -306,6 +268,27 @@ class VectorLoopTest {
             Kernel k = g.kernels().get(g.kernels().size() - 1);
             assertFalse(callsVectorOps(KernelCompiler.generate(k, g, "K", Gemm.best(), true)), Kernels.format(g));
         }
+    }
+
+    /**
+     * {@code kg}'s one kernel, generated with vectors (which it must use) and without, run on copies of {@code inputs}
+     * (the vector one in two thread ranges split at {@code split}): the same bits in every output element.
+     */
+    private static void assertVectorKernelGivesTheScalarBits(KernelGraph kg, Object[] inputs, int split, String what) {
+        assertEquals(1, kg.kernels().size(), Kernels.format(kg));
+        Kernel k = kg.kernels().get(0);
+        byte[] vector = KernelCompiler.generate(k, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(k, kg, "S", Gemm.best(), false);
+        assertTrue(callsVectorOps(vector), Kernels.format(kg));
+        assertFalse(callsVectorOps(scalar));
+        verifies(vector);
+        Object[] vIn = inputs, sIn = copy(inputs);
+        int extent = KernelCompiler.parallelExtent(k);
+        LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector);
+        v.run(vIn, 0, split);
+        v.run(vIn, split, extent);
+        ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
+        float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
+        for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), what + ", element " + i);
     }
 
     private static boolean callsVectorOps(byte[] bytes) {

@@ -402,13 +402,13 @@ abstract class BlockedGemm implements Gemm {
     /** Packs rows [r0, r0 + mc) × depths [p0, p0 + kc) of A into micro-panels at {@code apOff}. */
     private void packA(Src a, int r0, int p0, int mc, int kc, float[] ap, int apOff) {
         if (a.rows() == null) packA(a.array(), a.offset() + r0 * a.rs() + p0 * a.cs(), a.rs(), a.cs(), mc, kc, ap, apOff);
-        else packAIndexed(a.array(), a.offset(), a.rows().values(), r0, a.cols().values(), p0, mc, kc, ap, apOff, a.cols().contiguous());
+        else packAIndexed(a.array(), a.offset(), a.rows().values(), r0, a.cols().values(), p0, mc, kc, ap, apOff, a.cols().mostlyContiguous());
     }
 
     /** Packs depths [p0, p0 + kc) × columns [j0, j0 + nc) of B into micro-panels at {@code bpOff}. */
     private void packB(Src b, int p0, int j0, int kc, int nc, float[] bp, int bpOff) {
         if (b.rows() == null) packB(b.array(), b.offset() + p0 * b.rs() + j0 * b.cs(), b.rs(), b.cs(), kc, nc, bp, bpOff);
-        else packBIndexed(b.array(), b.offset(), b.rows().values(), p0, b.cols().values(), j0, kc, nc, bp, bpOff, b.rows().contiguous());
+        else packBIndexed(b.array(), b.offset(), b.rows().values(), p0, b.cols().values(), j0, kc, nc, bp, bpOff, b.rows().mostlyContiguous());
     }
 
     /** C[i0..i1)[j0..j1) on the current thread (allocates nothing once the buffers have grown); i0, j0 start whole tiles. */

@@ -5,9 +5,9 @@ package dev.kiln.codegen.jvm.gemm;
  * {@code array[offset + rows.at(r) + cols.at(q)]}. A convolution's im2col patches are such a view of its input
  * (rows: the filter taps, columns: the output positions), so the GEMM core can pack them without an im2col copy.
  * Built once per program and reused; the range of the values is kept for the bounds check, and whether they mostly run
- * consecutively ({@link #mostlyContiguous}) for the packers.
+ * consecutively ({@code mostlyContiguous}: at least 7 in 8 neighbours consecutive) for the packers.
  */
-public record Offsets(int[] values, int min, int max, Integer stride, boolean contiguous) {
+public record Offsets(int[] values, int min, int max, Integer stride, boolean mostlyContiguous) {
 
     /** Offsets given element by element (the array is kept, not copied: don't change it afterwards). */
     public static Offsets of(int[] values) {
@@ -33,9 +33,4 @@ public record Offsets(int[] values, int min, int max, Integer stride, boolean co
     }
 
     public int count() { return values.length; }
-
-    /** Whether at least 7 in 8 neighbours are consecutive (a gather along these offsets reads mostly whole cache lines). */
-    public boolean mostlyContiguous() {
-        return contiguous;
-    }
 }
