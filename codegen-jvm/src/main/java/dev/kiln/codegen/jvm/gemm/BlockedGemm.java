@@ -480,6 +480,9 @@ abstract class BlockedGemm implements Gemm {
     /** C block (mc × nc at co) from A's and B's tiles (each kc deep; A's always packed). */
     private void macro(int mc, int nc, int kc, Tiles at, Tiles bt, float[] c, int co, int ldc, boolean load, float[] tile) {
         final int mr = this.mr, nr = this.nr;
+        // a last tile of at most narrowColumns() columns runs for 4 row tiles at once (narrowTiles), after the rest
+        final int lastJr = (nc - 1) / nr * nr, edge = nc - lastJr, lastTb = lastJr / nr;
+        final boolean narrow = edge < nr && edge <= narrowColumns() && !bt.inPlace(lastTb);
         for (int ir = 0; ir < mc; ir += mr) {
             int h = Math.min(mr, mc - ir), ta = ir / mr;
             float[] ap = at.array(ta);
@@ -487,6 +490,7 @@ abstract class BlockedGemm implements Gemm {
             int rowC = co + ir * ldc;
             for (int jr = 0; jr < nc; jr += nr) {
                 int w = Math.min(nr, nc - jr), tb = jr / nr;
+                if (narrow && h == mr && jr == lastJr) continue;
                 float[] bp = bt.array(tb);
                 int bo = bt.offset(tb);
                 if (bt.inPlace(tb)) {
@@ -498,6 +502,30 @@ abstract class BlockedGemm implements Gemm {
                 }
             }
         }
+        if (narrow) {
+            int full = mc / mr;                                      // row tiles of mr rows (a partial one went above)
+            for (int t = 0; t < full; t += 4) {
+                int count = Math.min(4, full - t);
+                narrowTiles(kc, at.array(t), at.offset(t), count > 1 ? at.offset(t + 1) - at.offset(t) : 0, count,
+                        bt.array(lastTb), bt.offset(lastTb), c, co + t * mr * ldc + lastJr, ldc, load, edge, tile);
+            }
+        }
+    }
+
+    /** The most columns {@link #narrowTiles} handles (0: none). */
+    int narrowColumns() {
+        return 0;
+    }
+
+    /**
+     * The last, narrow tile (w ≤ {@link #narrowColumns} columns) of {@code count} ≤ 4 consecutive full-height row tiles,
+     * whose packed A panels start at {@code ao} and lie {@code aStride} apart: the same fma chains as {@link #kernel}
+     * for those columns. One row tile's few columns alone leave the k-loop waiting on FMA latency (m=1000 n=97 k=64
+     * took 17 µs more than n=96); four give it independent chains. {@code tile} is scratch.
+     */
+    void narrowTiles(int kc, float[] ap, int ao, int aStride, int count, float[] bp, int bo, float[] c, int co, int ldc,
+                     boolean load, int w, float[] tile) {
+        throw new UnsupportedOperationException("no narrow tile kernel in " + name());
     }
 
     /** A tile of all nr columns with B read in place: straight into C, or for h < mr rows on the scratch tile. */

@@ -326,6 +326,58 @@ final class VectorGemm extends BlockedGemm {
         k8x32Strided(kc, ap, ao, bp, bo, bs, c, co, ldc, load);
     }
 
+    @Override
+    int narrowColumns() { return kernelId == K8X32_512 ? 4 : 0; }
+
+    /**
+     * Up to 4 columns of up to 4 row tiles, lanes along the rows: per k-step each tile's packed A panel is one 8-lane
+     * vector and each column's B value a broadcast shared by the tiles, 16 independent FMA chains. Tiles past
+     * {@code count} repeat the last one's panel and aren't stored; C goes through {@code tile} as column vectors.
+     */
+    @Override
+    void narrowTiles(int kc, float[] ap, int ao, int aStride, int count, float[] bp, int bo, float[] c, int co, int ldc,
+                     boolean load, int w, float[] tile) {
+        final int a0 = ao, a1 = ao + Math.min(1, count - 1) * aStride, a2 = ao + Math.min(2, count - 1) * aStride,
+                a3 = ao + Math.min(3, count - 1) * aStride;
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        if (load) {
+            for (int t = 0; t < 4; t++) {
+                for (int j = 0; j < 4; j++) {
+                    for (int r = 0; r < 8; r++) tile[(t * 4 + j) * 8 + r] = t < count && j < w ? c[co + (t * 8 + r) * ldc + j] : 0f;
+                }
+            }
+            c00 = FloatVector.fromArray(S256, tile, 0); c01 = FloatVector.fromArray(S256, tile, 8); c02 = FloatVector.fromArray(S256, tile, 16); c03 = FloatVector.fromArray(S256, tile, 24);
+            c10 = FloatVector.fromArray(S256, tile, 32); c11 = FloatVector.fromArray(S256, tile, 40); c12 = FloatVector.fromArray(S256, tile, 48); c13 = FloatVector.fromArray(S256, tile, 56);
+            c20 = FloatVector.fromArray(S256, tile, 64); c21 = FloatVector.fromArray(S256, tile, 72); c22 = FloatVector.fromArray(S256, tile, 80); c23 = FloatVector.fromArray(S256, tile, 88);
+            c30 = FloatVector.fromArray(S256, tile, 96); c31 = FloatVector.fromArray(S256, tile, 104); c32 = FloatVector.fromArray(S256, tile, 112); c33 = FloatVector.fromArray(S256, tile, 120);
+        } else {
+            FloatVector z = FloatVector.zero(S256);
+            c00 = z; c01 = z; c02 = z; c03 = z; c10 = z; c11 = z; c12 = z; c13 = z; c20 = z; c21 = z; c22 = z; c23 = z; c30 = z; c31 = z; c32 = z; c33 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * 32, ai = p * 8;
+            FloatVector b0 = FloatVector.broadcast(S256, bp[bi]), b1 = FloatVector.broadcast(S256, bp[bi + 1]);
+            FloatVector b2 = FloatVector.broadcast(S256, bp[bi + 2]), b3 = FloatVector.broadcast(S256, bp[bi + 3]);
+            FloatVector x0 = FloatVector.fromArray(S256, ap, a0 + ai);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            FloatVector x1 = FloatVector.fromArray(S256, ap, a1 + ai);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+            FloatVector x2 = FloatVector.fromArray(S256, ap, a2 + ai);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+            FloatVector x3 = FloatVector.fromArray(S256, ap, a3 + ai);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, 8); c02.intoArray(tile, 16); c03.intoArray(tile, 24);
+        c10.intoArray(tile, 32); c11.intoArray(tile, 40); c12.intoArray(tile, 48); c13.intoArray(tile, 56);
+        c20.intoArray(tile, 64); c21.intoArray(tile, 72); c22.intoArray(tile, 80); c23.intoArray(tile, 88);
+        c30.intoArray(tile, 96); c31.intoArray(tile, 104); c32.intoArray(tile, 112); c33.intoArray(tile, 120);
+        for (int t = 0; t < count; t++) {
+            for (int r = 0; r < 8; r++) {
+                for (int j = 0; j < w; j++) c[co + (t * 8 + r) * ldc + j] = tile[(t * 4 + j) * 8 + r];
+            }
+        }
+    }
+
     /** On AVX-512's 8×32 tiles: 8×16 for at most 16 columns, 6×32 for at most 6 rows (LeNet's conv1 has 6 channels). */
     @Override
     int cover(int h, int w) {
