@@ -132,7 +132,8 @@ final class JvmProgram implements Program {
     /**
      * A contraction: operands read in place when they are strided views of a buffer, gathered by the GEMM core through
      * offset tables when they are other plain reads whose rows and columns separate (a convolution's patches), else
-     * packed by generated code.
+     * packed by generated code. Large NCHW convolutions without an epilogue run one product per image
+     * ({@link ImageBlocks}); weight gradients with more than {@link #TRANSPOSED_MIN_M} output channels run transposed.
      */
     static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
         DType t = c.a().dtype();

@@ -9,8 +9,11 @@ import java.util.Arrays;
  * {@code mc × kc} into {@code MR × kc} k-major micro-panels → {@code jc} (NC columns) → pack B block
  * {@code kc × nc} into {@code kc × NR} micro-panels (L2-resident) → {@code ir} (MR) → {@code jr} (NR)
  * → micro-kernel. The A micro-panel stays in L1 while the B micro-panels stream from L2; packed
- * panels are zero-padded to whole micro-tiles, and packing reads through the caller's strides, so
- * transposed views cost nothing extra.
+ * panels are padded to whole micro-tiles (zeros, or copies of a used lane: padding products are
+ * discarded), and packing reads through the caller's strides, so transposed views cost nothing extra.
+ * Variations: a small row-major B read by few row tiles is read in place ({@link Tiles}); a last tile of
+ * a few columns runs for four row tiles at once ({@link #narrowTiles}); an A with scattered rows whose
+ * depth runs consecutively, against a one-panel B, is read in place row by row ({@link #serialRows}).
  *
  * <p>Threads: C is split into contiguous ranges of whole tiles. Split along N, the threads first
  * pack the shared A block together, then each packs and multiplies its own B columns; split along M
