@@ -394,13 +394,13 @@ final class KernelCompiler {
         // row-major A is written row by row, unless it reads along m and not along k (a transposed view: then k-step by
         // k-step, so the reads are consecutive); a one-panel A k-step by k-step, so the writes are consecutive either way
         boolean aAlongM = rows == 0 && !mVars.isEmpty() && readsAlong(a, mVars.get(0)) && !readsAlong(a, last(k.vars()));
-        pack(cw, c, graph, "packA", array, rows == 0 && !aAlongM ? concat(mVars, k.vars()) : concat(k.vars(), mVars),
+        pack(cw, c, graph, vectors, "packA", array, rows == 0 && !aAlongM ? concat(mVars, k.vars()) : concat(k.vars(), mVars),
                 rows == 0 ? m.times(c.k()).plus(k.flat()) : panelIndex(m, k.flat(), c.k(), rows), a);
         // packB(Object[] buffers, int batch, Object b): B(batch, k, n); row-major k-step by k-step, unless it reads along
         // k and not along n
         Expr b = Kernels.substitute(Kernels.substitute(c.b(), Kernel.Contraction.K, k.flat()), Kernel.Contraction.N, n.flat());
         boolean bAlongK = cols == 0 && readsAlong(b, last(k.vars())) && !readsAlong(b, last(n.vars()));
-        pack(cw, c, graph, "packB", array, bAlongK ? concat(n.vars(), k.vars()) : concat(k.vars(), n.vars()),
+        pack(cw, c, graph, vectors, "packB", array, bAlongK ? concat(n.vars(), k.vars()) : concat(k.vars(), n.vars()),
                 cols == 0 ? k.flat().times(c.n()).plus(n.flat()) : panelIndex(n.flat(), k.flat(), c.k(), cols), b);
         // epilogue(Object[] buffers, int batch, Object c, int cOffset, int lo, int hi)
         GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method("epilogue", Type.VOID_TYPE,
@@ -496,8 +496,11 @@ final class KernelCompiler {
         return all;
     }
 
-    /** {@code name(Object[] buffers, int batch, Object dst)}: dst[index] = value over the given loops. */
-    private static void pack(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, String name, Type array,
+    /**
+     * {@code name(Object[] buffers, int batch, Object dst)}: dst[index] = value over the given loops, the innermost in
+     * vectors when it writes consecutive floats and reads as {@link VectorLoop#supportsPacker} allows.
+     */
+    private static void pack(ClassWriter cw, Kernel.Contraction c, KernelGraph graph, boolean vectors, String name, Type array,
                              List<Ix.Var> vars, Ix index, Expr value) {
         GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, Type.VOID_TYPE,
                 new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class)}), null, null, cw);
@@ -511,7 +514,19 @@ final class KernelCompiler {
         int packId = -1;                  // a pseudo buffer id for the destination
         e.bindBufferLocal(packId, dst);
         e.bindVar(Kernel.Contraction.B, batchLocal(g));
-        loops(e, vars, 0, List.of(value), () -> e.store(packId, index, value.dtype(), () -> e.expr(value)));
+        Runnable body = () -> e.store(packId, index, value.dtype(), () -> e.expr(value));
+        Ix.Var inner = last(vars);
+        long elements = vars.stream().mapToLong(Ix.Var::extent).reduce(1, (x, y) -> x * y);
+        Long step = inner == null ? null : index.linearCoefficient(inner.id());
+        if (vectors && step != null && step == 1 && VectorLoop.supportsPacker(value, inner.id(), inner.extent(), elements)) {
+            loops(e, vars.subList(0, vars.size() - 1), 0, List.of(), () -> {
+                e.hoist(List.of(value), inner.id());
+                VectorLoop.emit(e, List.of(new Kernel.Store(packId, value)), inner.id(), index, e.constant(0),
+                        e.constant(inner.extent()), body);
+            });
+        } else {
+            loops(e, vars, 0, List.of(value), body);
+        }
         g.returnValue();
         g.endMethod();
     }

@@ -250,6 +250,42 @@ class VectorLoopTest {
     }
 
     @Test
+    void operandPackersInVectorsGiveTheScalarBits() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // seed002's operands: a ReLU'd activation as A (rows of 100: vectors plus a tail) and a ReLU-masked gradient as B
+        Node h = input("h", Shape.of(64, 100)), w = input("w", Shape.of(100, 10));
+        Node x = input("x", Shape.of(16, 64)), g = input("g", Shape.of(64, 100));
+        Node reluA = Ops.matmul(Ops.unary(Op.UnaryFn.RELU, h), w);
+        Node maskedB = Ops.matmul(x, Ops.where(Ops.lt(h, Ops.full(0.0, Shape.of(64, 100), DType.F32)),
+                Ops.full(0.0, Shape.of(64, 100), DType.F32), g));
+        for (Node y : List.of(reluA, maskedB)) {
+            KernelGraph kg = Scheduler.schedule(List.of(y), n -> false).graph();
+            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
+            Kernel.Contraction c = (Kernel.Contraction) kg.kernels().get(0);
+            byte[] vector = KernelCompiler.generate(c, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(c, kg, "S", Gemm.best(), false);
+            assertTrue(callsVectorOps(vector), Kernels.format(kg));
+            assertFalse(callsVectorOps(scalar));
+            verifies(vector);
+            Object[] in = inputs(kg, new Random(11));
+            ContractionKernel v = (ContractionKernel) KernelCompiler.instantiate(vector), sc = (ContractionKernel) KernelCompiler.instantiate(scalar);
+            int rows = Math.max(1, v.panelRows()), cols = Math.max(1, v.panelCols());     // panel layouts are padded
+            float[][] packed = new float[4][];
+            for (int i = 0; i < 4; i++) {
+                packed[i] = new float[i < 2 ? (c.m() + rows - 1) / rows * rows * c.k() : (c.n() + cols - 1) / cols * cols * c.k()];
+            }
+            v.packA(in, 0, packed[0]);
+            sc.packA(in, 0, packed[1]);
+            v.packB(in, 0, packed[2]);
+            sc.packB(in, 0, packed[3]);
+            for (int i = 0; i < 4; i += 2) {
+                for (int j = 0; j < packed[i].length; j++) {
+                    assertEquals(Float.floatToIntBits(packed[i + 1][j]), Float.floatToIntBits(packed[i][j]), (i == 0 ? "A" : "B") + " element " + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void kernelsTheVectorsCannotComputeExactlyStayScalar() {
         Shape shape = Shape.of(40, 1000);
         Node a = input("a", shape), b = input("b", shape);
