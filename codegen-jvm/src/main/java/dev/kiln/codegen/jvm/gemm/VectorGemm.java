@@ -104,7 +104,7 @@ final class VectorGemm extends BlockedGemm {
         } else {
             full = 0;
         }
-        if (full < nc && full + SHORT_TILE >= nc && nr % 8 == 0) {
+        if (full < nc && full + SHORT_TILE >= nc && nr % 8 == 0 && nr >= 16) {
             packShortTile(b, base + full * cs, rs, cs, kc, nc - full, bp, bpOff + full * kc);
         } else if (full < nc) {
             packBScalar(b, base + full * cs, rs, cs, kc, nc - full, bp, bpOff + full * kc);
@@ -114,11 +114,11 @@ final class VectorGemm extends BlockedGemm {
     /**
      * A last B tile of at most this many columns is packed by {@link #packShortTile}. Copying its few floats per k-step
      * through System.arraycopy and Arrays.fill, or through a scalar loop of unknown trip count, cost 5 ns per k-step
-     * (seed002's last 4 columns of B, 2 × 500 k-steps: 6.4 µs; a masked load: 2.6 µs).
+     * (seed002's last 4 columns of B, 2 × 500 k-steps: 6.4 µs; masked loads: 2.6 µs).
      */
-    static final int SHORT_TILE = 8;
+    static final int SHORT_TILE = 16;
 
-    /** Packs a tile of w ≤ {@link #SHORT_TILE} columns: per k-step a masked load (zeros past w), then zero vectors. */
+    /** Packs a tile of w ≤ {@link #SHORT_TILE} columns: per k-step a masked load (zeros past w) or two, then zero vectors. */
     private void packShortTile(float[] b, int base, int rs, int cs, int kc, int w, float[] bp, int dst) {
         final int nr = this.nr;
         FloatVector zero = FloatVector.zero(S256);
@@ -130,11 +130,21 @@ final class VectorGemm extends BlockedGemm {
             }
             return;
         }
-        VectorMask<Float> used = S256.indexInRange(0, w);
+        if (w <= 8) {
+            VectorMask<Float> used = S256.indexInRange(0, w);
+            for (int p = 0; p < kc; p++) {
+                int d = dst + p * nr;
+                FloatVector.fromArray(S256, b, base + p * rs, used).intoArray(bp, d);
+                for (int v = 8; v < nr; v += 8) zero.intoArray(bp, d + v);
+            }
+            return;
+        }
+        VectorMask<Float> high = S256.indexInRange(8, w);
         for (int p = 0; p < kc; p++) {
-            int d = dst + p * nr;
-            FloatVector.fromArray(S256, b, base + p * rs, used).intoArray(bp, d);
-            for (int v = 8; v < nr; v += 8) zero.intoArray(bp, d + v);
+            int s = base + p * rs, d = dst + p * nr;
+            FloatVector.fromArray(S256, b, s).intoArray(bp, d);
+            FloatVector.fromArray(S256, b, s + 8, high).intoArray(bp, d + 8);
+            for (int v = 16; v < nr; v += 8) zero.intoArray(bp, d + v);
         }
     }
 
