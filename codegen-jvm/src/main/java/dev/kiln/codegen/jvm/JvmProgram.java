@@ -137,7 +137,8 @@ final class JvmProgram implements Program {
      */
     static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
         DType t = c.a().dtype();
-        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: the packers write row-major
+        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: the packers write row-major ...
+        boolean aColumns = rows == 0 && generated.aColumnMajor(), bColumns = cols == 0 && generated.bColumnMajor();   // ... or not
         Operand a = Operand.of(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N, rows == 0, true);
         Operand b = Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, cols == 0, false);
         boolean indexed = (a != null && a.rows != null) || (b != null && b.rows != null);
@@ -149,8 +150,10 @@ final class JvmProgram implements Program {
         }
         Operand aIn = a, bIn = b;
         boolean viaTables = indexed;
-        Offsets aRows = indexed ? Operand.rowTable(a, c.m(), c.k()) : null, aCols = indexed ? Operand.colTable(a, c.k(), 1) : null;
-        Offsets bRows = indexed ? Operand.rowTable(b, c.k(), c.n()) : null, bCols = indexed ? Operand.colTable(b, c.n(), 1) : null;
+        Offsets aRows = indexed ? Operand.rowTable(a, c.m(), aColumns ? 1 : c.k()) : null;
+        Offsets aCols = indexed ? Operand.colTable(a, c.k(), aColumns ? c.m() : 1) : null;
+        Offsets bRows = indexed ? Operand.rowTable(b, c.k(), bColumns ? 1 : c.n()) : null;
+        Offsets bCols = indexed ? Operand.colTable(b, c.n(), bColumns ? c.k() : 1) : null;
         Ix rowMajor = Ix.var(Kernel.Contraction.B, c.batch()).times((long) c.m() * c.n())
                 .plus(Ix.var(Kernel.Contraction.M, c.m()).times(c.n())).plus(Ix.var(Kernel.Contraction.N, c.n()));
         boolean inPlace = c.outIndex().equals(rowMajor) && graph.buffer(c.output()).dtype() == t;
@@ -174,9 +177,9 @@ final class JvmProgram implements Program {
                 Object aArr, bArr;
                 int aOff, ars, acs, bOff, brs, bcs;
                 if (aIn != null) { aArr = buffers[aIn.buffer]; aOff = aIn.offset(batch); ars = aIn.rowStride; acs = aIn.colStride; }
-                else { generated.packA(buffers, batch, packA); aArr = packA; aOff = 0; ars = c.k(); acs = 1; }
+                else { generated.packA(buffers, batch, packA); aArr = packA; aOff = 0; ars = aColumns ? 1 : c.k(); acs = aColumns ? c.m() : 1; }
                 if (bIn != null) { bArr = buffers[bIn.buffer]; bOff = bIn.offset(batch); brs = bIn.rowStride; bcs = bIn.colStride; }
-                else { generated.packB(buffers, batch, packB); bArr = packB; bOff = 0; brs = c.n(); bcs = 1; }
+                else { generated.packB(buffers, batch, packB); bArr = packB; bOff = 0; brs = bColumns ? 1 : c.n(); bcs = bColumns ? c.k() : 1; }
                 Object cArr = inPlace ? buffers[c.output()] : temp;
                 int cOff = inPlace ? batch * c.m() * c.n() : 0;
                 long t1 = profile == null ? 0 : System.nanoTime();

@@ -391,17 +391,20 @@ final class KernelCompiler {
         intMethod(cw, "panelCols", cols);
         // packA(Object[] buffers, int batch, Object a): A(batch, m, k)
         Expr a = Kernels.substitute(c.a(), Kernel.Contraction.K, k.flat());
-        // row-major A is written row by row, unless it reads along m and not along k (a transposed view: then k-step by
-        // k-step, so the reads are consecutive); a one-panel A k-step by k-step, so the writes are consecutive either way
+        // row-major A is written row by row, unless it reads along m and not along k (a transposed view): then it is
+        // written column-major, k-step by k-step, so reads and writes are both consecutive (and run in vectors); a
+        // one-panel A k-step by k-step, so the writes are consecutive either way
         boolean aAlongM = rows == 0 && !mVars.isEmpty() && readsAlong(a, mVars.get(0)) && !readsAlong(a, last(k.vars()));
+        booleanMethod(cw, "aColumnMajor", aAlongM);
         pack(cw, c, graph, vectors, "packA", array, rows == 0 && !aAlongM ? concat(mVars, k.vars()) : concat(k.vars(), mVars),
-                rows == 0 ? m.times(c.k()).plus(k.flat()) : panelIndex(m, k.flat(), c.k(), rows), a);
+                rows > 0 ? panelIndex(m, k.flat(), c.k(), rows) : aAlongM ? k.flat().times(c.m()).plus(m) : m.times(c.k()).plus(k.flat()), a);
         // packB(Object[] buffers, int batch, Object b): B(batch, k, n); row-major k-step by k-step, unless it reads along
-        // k and not along n
+        // k and not along n: then column-major
         Expr b = Kernels.substitute(Kernels.substitute(c.b(), Kernel.Contraction.K, k.flat()), Kernel.Contraction.N, n.flat());
         boolean bAlongK = cols == 0 && readsAlong(b, last(k.vars())) && !readsAlong(b, last(n.vars()));
+        booleanMethod(cw, "bColumnMajor", bAlongK);
         pack(cw, c, graph, vectors, "packB", array, bAlongK ? concat(n.vars(), k.vars()) : concat(k.vars(), n.vars()),
-                cols == 0 ? k.flat().times(c.n()).plus(n.flat()) : panelIndex(n.flat(), k.flat(), c.k(), cols), b);
+                cols > 0 ? panelIndex(n.flat(), k.flat(), c.k(), cols) : bAlongK ? n.flat().times(c.k()).plus(k.flat()) : k.flat().times(c.n()).plus(n.flat()), b);
         // epilogue(Object[] buffers, int batch, Object c, int cOffset, int lo, int hi)
         GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method("epilogue", Type.VOID_TYPE,
                 new Type[] {OBJECT_ARRAY, Type.INT_TYPE, Type.getType(Object.class), Type.INT_TYPE, Type.INT_TYPE, Type.INT_TYPE}), null, null, cw);
@@ -479,6 +482,15 @@ final class KernelCompiler {
     /** Where operand element (outer, k) goes in panel layout: {@code ((outer / width)·K + k)·width + outer % width}. */
     private static Ix panelIndex(Ix outer, Ix kIdx, int depth, int width) {
         return outer.div(width).times((long) depth * width).plus(kIdx.times(width)).plus(outer.mod(width));
+    }
+
+    /** {@code boolean name()} returning a constant. */
+    private static void booleanMethod(ClassWriter cw, String name, boolean value) {
+        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, Type.BOOLEAN_TYPE, new Type[0]), null, null, cw);
+        g.visitCode();
+        g.push(value);
+        g.returnValue();
+        g.endMethod();
     }
 
     /** {@code int name()} returning a constant. */
