@@ -243,27 +243,45 @@ final class VectorGemm extends BlockedGemm {
 
     /**
      * 8 lanes of a panel, kc deep: {@code dst[d + p·dStride + r] = src[offset + depth[d0 + p] + lanes[l0 + r]]} for the
-     * {@code used} lanes r; the others (a partial panel's padding, whose products are discarded) repeat lane 0. Each lane
-     * reads consecutive addresses wherever 8 consecutive depths do, so those blocks are one 8×8 transpose; the depths in
-     * between go one at a time.
+     * {@code used} lanes r; the others (a partial panel's padding, whose products are discarded) repeat lane 0, or with
+     * one lane used keep what the buffer held (a copy per depth beats a transpose that would fill 7 unused lanes). Each lane
+     * reads consecutive addresses along a run of consecutive depths, so 8 depths are one 8×8 transpose. A run shorter
+     * than 8 (the end of an image row: conv1's rows of 28 end in 4) is transposed too, reading on past it, and only its
+     * depths are kept: the next depths' transposes overwrite the rest. Only where that would read past {@code src} or
+     * write past depth kc do depths go one at a time.
      */
     private static void packByDepth(float[] src, int offset, int[] depth, int d0, int[] lanes, int l0, int used, int kc,
                                     float[] dst, int d, int dStride) {
         int o0 = lanes[l0], o1 = lanes[l0 + (used > 1 ? 1 : 0)], o2 = lanes[l0 + (used > 2 ? 2 : 0)], o3 = lanes[l0 + (used > 3 ? 3 : 0)];
         int o4 = lanes[l0 + (used > 4 ? 4 : 0)], o5 = lanes[l0 + (used > 5 ? 5 : 0)], o6 = lanes[l0 + (used > 6 ? 6 : 0)];
         int o7 = lanes[l0 + (used > 7 ? 7 : 0)];
+        if (used == 1) {
+            // a single lane (conv1's 25th filter tap): its padding keeps what the buffer held, as it is never used
+            for (int p = 0; p < kc; p++) dst[d + p * dStride] = src[offset + depth[d0 + p] + o0];
+            return;
+        }
+        int last = Math.max(Math.max(Math.max(o0, o1), Math.max(o2, o3)), Math.max(Math.max(o4, o5), Math.max(o6, o7)));
+        int readable = src.length - 8 - last;                   // a transpose at depth offset `at` reads up to at + last + 7
         int p = 0;
         while (p < kc) {
             int at = offset + depth[d0 + p], out = d + p * dStride;
-            if (p + 8 <= kc && depth[d0 + p + 7] - depth[d0 + p] == 7 && consecutive(depth, d0 + p, 8)) {
+            int run = p + 8 <= kc ? runLength(depth, d0 + p) : 0;
+            if (run == 8 || run > 0 && at <= readable) {
                 transpose8(src, at + o0, at + o1, at + o2, at + o3, at + o4, at + o5, at + o6, at + o7, dst, out, dStride);
-                p += 8;
+                p += run;
             } else {
                 dst[out] = src[at + o0]; dst[out + 1] = src[at + o1]; dst[out + 2] = src[at + o2]; dst[out + 3] = src[at + o3];
                 dst[out + 4] = src[at + o4]; dst[out + 5] = src[at + o5]; dst[out + 6] = src[at + o6]; dst[out + 7] = src[at + o7];
                 p++;
             }
         }
+    }
+
+    /** How many of the 8 entries from {@code from} continue {@code v[from]} by one each (1 to 8). */
+    private static int runLength(int[] v, int from) {
+        int first = v[from], n = 1;
+        while (n < 8 && v[from + n] == first + n) n++;
+        return n;
     }
 
     private static boolean consecutive(int[] v, int from, int count) {
