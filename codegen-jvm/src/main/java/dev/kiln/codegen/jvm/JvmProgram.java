@@ -137,8 +137,8 @@ final class JvmProgram implements Program {
      */
     static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
         DType t = c.a().dtype();
-        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: the packers write row-major ...
-        boolean aColumns = rows == 0 && generated.aColumnMajor(), bColumns = cols == 0 && generated.bColumnMajor();   // ... or not
+        int rows = generated.panelRows(), cols = generated.panelCols();      // 0: not in panels, but row- or column-major
+        boolean aColumns = rows == 0 && generated.aColumnMajor(), bColumns = cols == 0 && generated.bColumnMajor();
         Operand a = Operand.of(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N, rows == 0, true);
         Operand b = Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, cols == 0, false);
         boolean indexed = (a != null && a.rows != null) || (b != null && b.rows != null);

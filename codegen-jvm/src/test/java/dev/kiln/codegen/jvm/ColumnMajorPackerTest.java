@@ -2,12 +2,10 @@ package dev.kiln.codegen.jvm;
 
 import dev.kiln.codegen.jvm.gemm.Gemm;
 import dev.kiln.ir.DType;
-import dev.kiln.ir.Interpreter;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.Ops;
 import dev.kiln.ir.Shape;
-import dev.kiln.ir.backend.HostBuffer;
 import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
 import dev.kiln.ir.kernel.Kernels;
@@ -15,10 +13,7 @@ import dev.kiln.ir.kernel.Scheduler;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,27 +35,15 @@ class ColumnMajorPackerTest {
         return found.get(0);
     }
 
-    /** The generated kernel of {@code y}'s one contraction, and {@code y} on the JVM backend against the interpreter. */
+    /**
+     * The generated kernel of {@code y}'s one contraction, after checking {@code y} on the JVM backend against the
+     * interpreter ({@link IndexedOperandTest#assertMatchesInterpreter}).
+     */
     private static ContractionKernel checkAgainstInterpreter(Node y) {
         Scheduler.Schedule s = Scheduler.schedule(List.of(y), n -> false);
         Kernel.Contraction c = onlyContraction(s.graph());
-        ContractionKernel generated = (ContractionKernel) KernelCompiler.instantiate(KernelCompiler.generate(c, s.graph(), "K", Gemm.best(), true));
-        Random r = new Random(3);
-        Map<Node, double[]> known = new HashMap<>();
-        List<HostBuffer> in = new ArrayList<>();
-        for (Node n : s.inputs()) {
-            double[] v = new double[n.shape().numel()];
-            for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
-            known.put(n, v);
-            in.add(HostBuffer.of(DType.F32, v));
-        }
-        float[] out = (float[]) new JvmBackend().compile(s.graph()).run(in).get(0).array();
-        double[] expected = Interpreter.evaluate(y, known);
-        assertEquals(expected.length, out.length);
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(out[i] - expected[i]) <= 1e-4 * (10 + Math.abs(expected[i])), "[" + i + "] = " + out[i] + ", expected " + expected[i]);
-        }
-        return generated;
+        IndexedOperandTest.assertMatchesInterpreter(s, y, 3, 10);
+        return (ContractionKernel) KernelCompiler.instantiate(KernelCompiler.generate(c, s.graph(), "K", Gemm.best(), true));
     }
 
     @Test

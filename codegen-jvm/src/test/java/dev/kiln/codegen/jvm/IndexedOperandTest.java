@@ -40,7 +40,7 @@ class IndexedOperandTest {
      * Runs {@code s} on the JVM backend with Gaussian inputs and compares its output with the interpreter's value of
      * {@code output}: within 1e-4 of (scale + |expected|), scale covering sums of many terms near zero.
      */
-    private static void assertMatchesInterpreter(Scheduler.Schedule s, Node output, long seed, double scale) {
+    static void assertMatchesInterpreter(Scheduler.Schedule s, Node output, long seed, double scale) {
         Random r = new Random(seed);
         Map<Node, double[]> known = new HashMap<>();
         List<HostBuffer> in = new ArrayList<>();

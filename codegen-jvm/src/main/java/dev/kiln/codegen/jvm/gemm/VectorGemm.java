@@ -207,7 +207,7 @@ final class VectorGemm extends BlockedGemm {
             int dst = bpOff + jr * kc;
             for (int half = 0; half < 32; half += 16) {
                 int j = j0 + jr + half, d = dst + half;
-                if (cols[j + 15] - cols[j] == 15 && consecutive(cols, j, 16)) {
+                if (runLength(cols, j, 16) == 16) {
                     // 16 consecutive offsets (a convolution's output row): a plain load instead of a gather
                     int s = offset + cols[j];
                     for (int p = 0; p < kc; p++) FloatVector.fromArray(S512, b, s + rows[p0 + p]).intoArray(bp, d + p * 32);
@@ -219,7 +219,7 @@ final class VectorGemm extends BlockedGemm {
                     // rows of 28: 6 in 7), the others gather
                     for (int g = j; g < j + 16; g += 8) {
                         int dg = d + g - j;
-                        if (cols[g + 7] - cols[g] == 7 && consecutive(cols, g, 8)) {
+                        if (runLength(cols, g, 8) == 8) {
                             int s = offset + cols[g];
                             for (int p = 0; p < kc; p++) FloatVector.fromArray(S256, b, s + rows[p0 + p]).intoArray(bp, dg + p * 32);
                         } else {
@@ -265,7 +265,7 @@ final class VectorGemm extends BlockedGemm {
         int p = 0;
         while (p < kc) {
             int at = offset + depth[d0 + p], out = d + p * dStride;
-            int run = p + 8 <= kc ? runLength(depth, d0 + p) : 0;
+            int run = p + 8 <= kc ? runLength(depth, d0 + p, 8) : 0;         // 0: too near depth kc for a transpose
             if (run == 8 || run > 0 && at <= readable) {
                 transpose8(src, at + o0, at + o1, at + o2, at + o3, at + o4, at + o5, at + o6, at + o7, dst, out, dStride);
                 p += run;
@@ -277,16 +277,11 @@ final class VectorGemm extends BlockedGemm {
         }
     }
 
-    /** How many of the 8 entries from {@code from} continue {@code v[from]} by one each (1 to 8). */
-    private static int runLength(int[] v, int from) {
+    /** How many of the {@code max} entries from {@code from} continue {@code v[from]} by one each (1 to max). */
+    private static int runLength(int[] v, int from, int max) {
         int first = v[from], n = 1;
-        while (n < 8 && v[from + n] == first + n) n++;
+        while (n < max && v[from + n] == first + n) n++;
         return n;
-    }
-
-    private static boolean consecutive(int[] v, int from, int count) {
-        for (int i = from + 1; i < from + count; i++) if (v[i] != v[i - 1] + 1) return false;
-        return true;
     }
 
     private static final VectorShuffle<Float> UNPACK_LO = VectorShuffle.fromValues(S256, 0, 8, 1, 9, 4, 12, 5, 13);
