@@ -486,16 +486,17 @@ final class KernelCompiler {
 
     /** {@code boolean name()} returning a constant. */
     private static void booleanMethod(ClassWriter cw, String name, boolean value) {
-        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, Type.BOOLEAN_TYPE, new Type[0]), null, null, cw);
-        g.visitCode();
-        g.push(value);
-        g.returnValue();
-        g.endMethod();
+        constantMethod(cw, name, Type.BOOLEAN_TYPE, value ? 1 : 0);     // a boolean is an int 0 or 1 in bytecode
     }
 
     /** {@code int name()} returning a constant. */
     private static void intMethod(ClassWriter cw, String name, int value) {
-        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, Type.INT_TYPE, new Type[0]), null, null, cw);
+        constantMethod(cw, name, Type.INT_TYPE, value);
+    }
+
+    /** A no-argument method of type {@code type} (int or boolean) returning {@code value}. */
+    private static void constantMethod(ClassWriter cw, String name, Type type, int value) {
+        GeneratorAdapter g = new GeneratorAdapter(Opcodes.ACC_PUBLIC, new Method(name, type, new Type[0]), null, null, cw);
         g.visitCode();
         g.push(value);
         g.returnValue();

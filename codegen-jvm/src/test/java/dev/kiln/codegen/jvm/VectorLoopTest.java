@@ -230,17 +230,13 @@ class VectorLoopTest {
         Node conv = Ops.unary(Op.UnaryFn.RELU, Ops.add(Ops.conv2d(img, k, 1, 1, 0, 0, 1, 1), Ops.broadcastTo(kb, Shape.of(8, 6, 28, 28))));
         for (Node y : List.of(linear, conv)) {
             KernelGraph g = Scheduler.schedule(List.of(y), n -> false).graph();
-            assertEquals(1, g.kernels().size(), Kernels.format(g));
-            Kernel.Contraction c = (Kernel.Contraction) g.kernels().get(0);
-            byte[] vector = KernelCompiler.generate(c, g, "V", Gemm.best(), true), scalar = KernelCompiler.generate(c, g, "S", Gemm.best(), false);
-            assertTrue(callsVectorOps(vector), Kernels.format(g));
-            assertFalse(callsVectorOps(scalar));
-            verifies(vector);
+            Kernel.Contraction c = onlyContraction(g);
+            ContractionKernel[] both = vectorAndScalar(c, g);
+            ContractionKernel v = both[0], sc = both[1];
             Random rnd = new Random(7);
             Object[] vIn = inputs(g, rnd), sIn = copy(vIn);
             float[] product = new float[5 + c.m() * c.n()];             // the GEMM's result, at an offset
             for (int i = 0; i < product.length; i++) product[i] = rnd.nextInt(8) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : (float) rnd.nextGaussian();
-            ContractionKernel v = (ContractionKernel) KernelCompiler.instantiate(vector), sc = (ContractionKernel) KernelCompiler.instantiate(scalar);
             v.epilogue(vIn, 0, product, 5, 0, c.m() / 2);
             v.epilogue(vIn, 0, product, 5, c.m() / 2, c.m());
             sc.epilogue(sIn, 0, product, 5, 0, c.m());
@@ -260,14 +256,10 @@ class VectorLoopTest {
                 Ops.full(0.0, Shape.of(64, 100), DType.F32), g));
         for (Node y : List.of(reluA, maskedB)) {
             KernelGraph kg = Scheduler.schedule(List.of(y), n -> false).graph();
-            assertEquals(1, kg.kernels().size(), Kernels.format(kg));
-            Kernel.Contraction c = (Kernel.Contraction) kg.kernels().get(0);
-            byte[] vector = KernelCompiler.generate(c, kg, "V", Gemm.best(), true), scalar = KernelCompiler.generate(c, kg, "S", Gemm.best(), false);
-            assertTrue(callsVectorOps(vector), Kernels.format(kg));
-            assertFalse(callsVectorOps(scalar));
-            verifies(vector);
+            Kernel.Contraction c = onlyContraction(kg);
+            ContractionKernel[] both = vectorAndScalar(c, kg);
+            ContractionKernel v = both[0], sc = both[1];
             Object[] in = inputs(kg, new Random(11));
-            ContractionKernel v = (ContractionKernel) KernelCompiler.instantiate(vector), sc = (ContractionKernel) KernelCompiler.instantiate(scalar);
             int rows = Math.max(1, v.panelRows()), cols = Math.max(1, v.panelCols());     // panel layouts are padded
             float[][] packed = new float[4][];
             for (int i = 0; i < 4; i++) {
@@ -325,6 +317,21 @@ class VectorLoopTest {
         ((LoopKernel) KernelCompiler.instantiate(scalar)).run(sIn, 0, extent);
         float[] out = (float[]) vIn[kg.outputs().get(0)], expected = (float[]) sIn[kg.outputs().get(0)];
         for (int i = 0; i < out.length; i++) assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(out[i]), what + ", element " + i);
+    }
+
+    /** {@code g}'s one kernel, which must be a contraction. */
+    private static Kernel.Contraction onlyContraction(KernelGraph g) {
+        assertEquals(1, g.kernels().size(), Kernels.format(g));
+        return (Kernel.Contraction) g.kernels().get(0);
+    }
+
+    /** {@code c} generated with vectors (which it must use, in verified bytecode) and without: {vector, scalar}. */
+    private static ContractionKernel[] vectorAndScalar(Kernel.Contraction c, KernelGraph g) {
+        byte[] vector = KernelCompiler.generate(c, g, "V", Gemm.best(), true), scalar = KernelCompiler.generate(c, g, "S", Gemm.best(), false);
+        assertTrue(callsVectorOps(vector), Kernels.format(g));
+        assertFalse(callsVectorOps(scalar));
+        verifies(vector);
+        return new ContractionKernel[] {(ContractionKernel) KernelCompiler.instantiate(vector), (ContractionKernel) KernelCompiler.instantiate(scalar)};
     }
 
     private static boolean callsVectorOps(byte[] bytes) {
