@@ -211,10 +211,21 @@ public final class Scheduler {
             });
         }
 
-        /** The kernels, in execution order. */
+        /**
+         * The kernels, in execution order. A group stores only the values that are outputs or that some kernel reads:
+         * a value realized to bound expression size ({@link #INLINE_BUDGET}) whose only consumers joined its group is
+         * computed in place for them, and storing it too would be a write that nothing reads (LeNet's convolution
+         * input gradient wrote a 24-tap partial sum beside the 25-tap one).
+         */
         List<Kernel> kernels() {
+            Set<Integer> read = new java.util.HashSet<>();
+            for (Object s : slots) read.addAll(Kernels.reads(s instanceof PointwiseGroup g ? g.kernel(m -> true) : (Kernel) s));
             List<Kernel> kernels = new ArrayList<>();
-            for (Object s : slots) kernels.add(s instanceof PointwiseGroup g ? g.kernel() : (Kernel) s);
+            for (Object s : slots) {
+                kernels.add(s instanceof PointwiseGroup g
+                        ? g.kernel(m -> read.contains(buffers.get(m)) || infos.get(buffers.get(m)).role() == KernelGraph.Role.OUTPUT)
+                        : (Kernel) s);
+            }
             return kernels;
         }
 
@@ -280,10 +291,13 @@ public final class Scheduler {
                 reads.addAll(nReads);
             }
 
-            Kernel kernel() {
+            /** The group's kernel, storing the members {@code stored} accepts (the last member always). */
+            Kernel kernel(Predicate<Node> stored) {
                 Lowering lowering = new Lowering(buffers, members, vars);
                 List<Kernel.Store> stores = new ArrayList<>();
-                for (Node m : members) stores.add(new Kernel.Store(buffers.get(m), lowering.lower(m, vars)));
+                for (Node m : members) {
+                    if (stored.test(m) || m == members.get(members.size() - 1)) stores.add(new Kernel.Store(buffers.get(m), lowering.lower(m, vars)));
+                }
                 return new Kernel.Pointwise(shape, stores);
             }
         }

@@ -78,4 +78,27 @@ class PointwiseGroupTest {
         KernelGraph k = schedule(Ops.mul(a, a), Ops.add(b, b));
         assertEquals(2, k.kernels().size(), Kernels.format(k));
     }
+
+    @Test
+    void aValueRealizedOnlyToBoundExpressionSizeIsNotStoredWhenOnlyItsGroupUsesIt() {
+        // a 7×7 convolution's input gradient: 49 shifted, zero-padded tap planes summed, too large to inline in one piece
+        Node cols = input("cols", Shape.of(49, 6, 10, 10));
+        Node sum = null;
+        for (int t = 0; t < 49; t++) {
+            int ky = t / 7, kx = t % 7;
+            Node tap = Ops.reshape(Ops.slice(cols, List.of(t, 0, 0, 0), List.of(t + 1, 6, 10, 10), List.of(1, 1, 1, 1)), Shape.of(6, 10, 10));
+            Node shifted = Ops.pad(tap, List.of(0, ky, kx), List.of(0, 6 - ky, 6 - kx), 0);
+            sum = sum == null ? shifted : Ops.add(sum, shifted);
+        }
+        KernelGraph k = schedule(sum);
+        assertTrue(k.buffers().size() > 2, "the partial sum must have been realized for this test to mean anything: " + Kernels.format(k));
+        assertEquals(1, k.kernels().size(), Kernels.format(k));
+        assertEquals(k.outputs(), k.kernels().get(0).outputs(), "only the sum is stored: " + Kernels.format(k));
+        for (Kernel kernel : k.kernels()) {
+            for (int out : kernel.outputs()) {
+                boolean read = k.outputs().contains(out) || k.kernels().stream().anyMatch(x -> Kernels.reads(x).contains(out));
+                assertTrue(read, "b" + out + " is written and never read: " + Kernels.format(k));
+            }
+        }
+    }
 }
