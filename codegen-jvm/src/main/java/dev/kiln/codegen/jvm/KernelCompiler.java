@@ -64,6 +64,11 @@ final class KernelCompiler {
 
     /** As above; {@code vectors} says whether pointwise loops may run in {@link VectorLoop vectors}. */
     static byte[] generate(Kernel k, KernelGraph graph, String name, Gemm gemm, boolean vectors) {
+        return generate(k, graph, name, gemm, vectors, true);
+    }
+
+    /** As above; {@code boxSums} says whether sums of padded terms may run term by term ({@link BoxSum}). */
+    static byte[] generate(Kernel k, KernelGraph graph, String name, Gemm gemm, boolean vectors, boolean boxSums) {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
         };
@@ -75,7 +80,7 @@ final class KernelCompiler {
         ctor.returnValue();
         ctor.endMethod();
         switch (k) {
-            case Kernel.Pointwise p -> pointwise(cw, p, graph, vectors);
+            case Kernel.Pointwise p -> pointwise(cw, p, graph, vectors, boxSums ? new IntTables(cw, PACKAGE + name) : null);
             case Kernel.Reduction r -> reduction(cw, r, graph, vectors);
             case Kernel.Contraction c -> contraction(cw, c, graph, gemm, vectors);
         }
@@ -97,9 +102,18 @@ final class KernelCompiler {
 
     // ---- pointwise ----------------------------------------------------------------------------------------------
 
-    private static void pointwise(ClassWriter cw, Kernel.Pointwise kernel, KernelGraph graph, boolean vectors) {
+    /** {@code tables} null: no {@link BoxSum box sums} (they need int tables in the class). */
+    private static void pointwise(ClassWriter cw, Kernel.Pointwise kernel, KernelGraph graph, boolean vectors, IntTables tables) {
         KernelEmitter e = loopMethod(cw, kernel, graph);
         int par = parallelAxis(kernel.shape(), List.of());
+        BoxSum box = tables != null ? BoxSum.of(kernel, par, graph) : null;
+        if (box != null) {
+            box.emit(e, par, vectors, graph, tables);
+            e.g.returnValue();
+            e.g.endMethod();
+            tables.finish();
+            return;
+        }
         Kernel.Pointwise vector = vectors ? vectorForm(kernel, par, graph) : null;
         Kernel.Pointwise p = vector != null ? vector : kernel;
         Shape s = p.shape();
@@ -142,7 +156,7 @@ final class KernelCompiler {
      * its own subexpression scope; before the innermost loop, the parts of {@code invariant} that don't depend on its
      * variable are computed once.
      */
-    private static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, List<Expr> invariant, Runnable body) {
+    static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, List<Expr> invariant, Runnable body) {
         if (axis == s.rank()) {
             e.scoped(body);
             return;
@@ -162,7 +176,7 @@ final class KernelCompiler {
         return true;
     }
 
-    private static Ix offset(Shape s) {
+    static Ix offset(Shape s) {
         int[] strides = s.strides();
         Ix off = Ix.constant(0);
         for (int i = 0; i < s.rank(); i++) off = off.plus(Ix.var(i, s.dim(i)).times(strides[i]));

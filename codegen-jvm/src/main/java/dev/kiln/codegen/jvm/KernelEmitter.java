@@ -162,6 +162,22 @@ final class KernelEmitter {
         loop(varId, () -> g.loadLocal(v), to, () -> scoped(rest));
     }
 
+    /** Pushes loop variable {@code id}'s current value. */
+    void loadVar(int id) {
+        Integer local = varLocals.get(id);
+        if (local == null) throw new IllegalStateException("loop variable i" + id + " is not bound");
+        g.loadLocal(local);
+    }
+
+    /** Pushes {@code table[var]}, {@code table} a local holding an int[] ({@link IntTables}). */
+    Runnable tableAt(int table, int var) {
+        return () -> {
+            g.loadLocal(table);
+            loadVar(var);
+            g.arrayLoad(Type.INT_TYPE);
+        };
+    }
+
     /** Runs {@code body} with a fresh subexpression scope (values computed inside are forgotten after). */
     void scoped(Runnable body) {
         scopes.push(new HashMap<>());

@@ -194,18 +194,20 @@ final class VectorLoop {
      * enclosing scope (hoisted by the caller).
      */
     static void emit(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody) {
-        GeneratorAdapter g = e.g;
-        e.steppedLoop(var, from, to, LANES, () -> e.scoped(() -> {
-            VectorLoop loop = new VectorLoop(e);
-            for (Kernel.Store st : stores) {                                       // every load before the first store
-                loop.vector(st.value(), var);
-                g.pop();
-            }
-            for (Kernel.Store st : stores) {
-                loop.vector(st.value(), var);
-                store(e, st.output(), out);
-            }
-        }), scalarBody);
+        e.steppedLoop(var, from, to, LANES, () -> e.scoped(() -> step(e, stores, var, out)), scalarBody);
+    }
+
+    /** The {@code stores} at lanes var .. var+7, the variable as bound now (a straight-line step where the caller knows the extent). */
+    static void step(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out) {
+        VectorLoop loop = new VectorLoop(e);
+        for (Kernel.Store st : stores) {                                           // every load before the first store
+            loop.vector(st.value(), var);
+            e.g.pop();
+        }
+        for (Kernel.Store st : stores) {
+            loop.vector(st.value(), var);
+            store(e, st.output(), out);
+        }
     }
 
     /** Stores the FloatVector on the stack at {@code buffer[index]}. */
