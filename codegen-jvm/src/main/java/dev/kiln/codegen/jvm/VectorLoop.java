@@ -194,7 +194,36 @@ final class VectorLoop {
      * enclosing scope (hoisted by the caller).
      */
     static void emit(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody) {
-        e.steppedLoop(var, from, to, LANES, () -> e.scoped(() -> step(e, stores, var, out)), scalarBody);
+        Runnable block = () -> e.scoped(() -> step(e, stores, var, out));
+        List<Expr> values = stores.stream().map(Kernel.Store::value).toList();
+        List<Integer> written = stores.stream().map(Kernel.Store::output).toList();
+        if (redoable(values, written)) {
+            e.steppedLoopOverlapping(var, from, to, LANES, alignment(values, var), block, scalarBody);
+        } else {
+            e.steppedLoop(var, from, to, LANES, block, scalarBody);
+        }
+    }
+
+    /**
+     * Whether a vector step may run again over indices already done (the last, overlapping step of
+     * {@link KernelEmitter#steppedLoopOverlapping}): its values read no accumulator and none of the buffers it writes,
+     * so each index gets the same bits again. A 14-wide row is then two vector steps instead of one and 6 scalar indices.
+     */
+    private static boolean redoable(List<Expr> values, List<Integer> written) {
+        for (Expr x : values) {
+            if (KernelEmitter.containsAcc(x)) return false;
+            for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) if (written.contains(l.buffer())) return false;
+        }
+        return true;
+    }
+
+    /** The multiple a vector step's start must be for the values' repeated loads ({@link #repeats}); 1 without them. */
+    private static int alignment(List<Expr> values, int var) {
+        int align = 1;
+        for (Expr x : values) {
+            for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) align = Math.max(align, repeats(l.index(), var));
+        }
+        return align;
     }
 
     /** The {@code stores} at lanes var .. var+7, the variable as bound now (a straight-line step where the caller knows the extent). */
@@ -262,6 +291,7 @@ final class VectorLoop {
      */
     static void emitWindow(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
         boolean sum = r.fn() == dev.kiln.ir.Op.ReduceFn.SUM;
+        // not overlapping the last step (see emit): a window's unrolled step emitted twice made the JIT's code 4-6× slower
         e.steppedLoop(var, e.constant(0), e.constant(extent), LANES, () -> e.scoped(() -> {
             int result = sum ? windowSum(e, r, var) : windowMax(e, r, var);
             new VectorLoop(e, result).vector(r.epilogue(), var);

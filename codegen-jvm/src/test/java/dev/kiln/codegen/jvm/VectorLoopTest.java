@@ -49,7 +49,8 @@ class VectorLoopTest {
     @Test
     void vectorLanesGiveTheScalarLoopsBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
-        for (Shape shape : List.of(Shape.of(3, 6007), Shape.of(20011), Shape.of(130, 129), Shape.of(2, 3, 2731))) {
+        // rows of 14 and 10 end with a vector step that overlaps the one before (emit: redoable)
+        for (Shape shape : List.of(Shape.of(3, 6007), Shape.of(20011), Shape.of(130, 129), Shape.of(2, 3, 2731), Shape.of(1200, 14), Shape.of(1700, 10))) {
             Node a = input("a", shape), b = input("b", shape), c = input("c", shape), s = input("s", Shape.scalar());
             int[] rowDims = shape.dims();
             rowDims[rowDims.length - 1] = 1;
