@@ -16,6 +16,7 @@ import org.objectweb.asm.commons.Method;
 
 import java.lang.invoke.MethodHandles;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -80,7 +81,7 @@ final class KernelCompiler {
         ctor.returnValue();
         ctor.endMethod();
         switch (k) {
-            case Kernel.Pointwise p -> pointwise(cw, p, graph, vectors, boxSums ? new IntTables(cw, PACKAGE + name) : null);
+            case Kernel.Pointwise p -> pointwise(cw, PACKAGE + name, p, graph, vectors, boxSums);
             case Kernel.Reduction r -> reduction(cw, r, graph, vectors);
             case Kernel.Contraction c -> contraction(cw, c, graph, gemm, vectors);
         }
@@ -102,12 +103,12 @@ final class KernelCompiler {
 
     // ---- pointwise ----------------------------------------------------------------------------------------------
 
-    /** {@code tables} null: no {@link BoxSum box sums} (they need int tables in the class). */
-    private static void pointwise(ClassWriter cw, Kernel.Pointwise kernel, KernelGraph graph, boolean vectors, IntTables tables) {
+    private static void pointwise(ClassWriter cw, String owner, Kernel.Pointwise kernel, KernelGraph graph, boolean vectors, boolean boxSums) {
         KernelEmitter e = loopMethod(cw, kernel, graph);
         int par = parallelAxis(kernel.shape(), List.of());
-        BoxSum box = tables != null ? BoxSum.of(kernel, par, graph) : null;
+        BoxSum box = boxSums ? BoxSum.of(kernel, par, graph) : null;
         if (box != null) {
+            IntTables tables = new IntTables(cw, owner);
             box.emit(e, par, vectors, graph, tables);
             e.g.returnValue();
             e.g.endMethod();
@@ -453,7 +454,8 @@ final class KernelCompiler {
             }
             loops(e, nVars.subList(0, nVars.size() - 1), 0, List.of(), () -> {
                 e.hoist(List.of(epilogue), inner.id());
-                VectorLoop.emit(e, stores, inner.id(), out, e.constant(0), e.constant(inner.extent()), body);
+                // in place, the product is the output: its epilogue must not run twice over an index
+                VectorLoop.emit(e, stores, inner.id(), out, e.constant(0), e.constant(inner.extent()), body, Set.of(PRODUCT));
             });
         }));
         g.returnValue();

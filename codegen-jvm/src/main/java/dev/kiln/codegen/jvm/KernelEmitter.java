@@ -126,12 +126,7 @@ final class KernelEmitter {
         steppedLoop(varId, constant(0), constant(n), copies, () -> {
             int v = varLocals.get(varId);
             for (int c = 0; c < copies; c++) {
-                int shifted = g.newLocal(Type.INT_TYPE);
-                g.loadLocal(v);
-                g.push(c);
-                g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-                g.storeLocal(shifted);
-                varLocals.put(varId, shifted);
+                bindVarToSum(varId, v, c);
                 int copy = c;
                 scoped(() -> body.accept(copy));
             }
@@ -144,10 +139,25 @@ final class KernelEmitter {
      * scope. {@code block} may rebind the variable; it is bound to the loop's own local again after it.
      */
     void steppedLoop(int varId, Runnable from, Runnable to, int step, Runnable block, Runnable rest) {
+        steppedLoop(varId, from, to, step, 0, block, rest);
+    }
+
+    /**
+     * As above; with {@code align} > 0, when indices are left over and the range holds a whole step, one more step runs
+     * at {@code to − step}, over indices already done, instead of the rest one by one, for blocks that compute each
+     * index's value from inputs alone and store it, so that an index done twice gets the same bits. That step runs only
+     * where {@code to − step} is a multiple of {@code align} (loads that repeat values need their step aligned).
+     */
+    void steppedLoop(int varId, Runnable from, Runnable to, int step, int align, Runnable block, Runnable rest) {
         int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
+        int first = align > 0 ? g.newLocal(Type.INT_TYPE) : -1;
         from.run();
+        if (align > 0) {
+            g.dup();
+            g.storeLocal(first);
+        }
         g.storeLocal(v);
-        Label head = new Label(), tail = new Label();
+        Label head = new Label(), tail = new Label(), oneByOne = new Label(), end = new Label();
         g.mark(head);
         g.loadLocal(v);
         g.push(step);
@@ -159,7 +169,44 @@ final class KernelEmitter {
         g.iinc(v, step);
         g.goTo(head);
         g.mark(tail);
+        if (align > 0) {
+            g.loadLocal(v);
+            to.run();
+            g.ifICmp(GeneratorAdapter.GE, end);                 // nothing left
+            to.run();
+            g.loadLocal(first);
+            g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
+            g.push(step);
+            g.ifICmp(GeneratorAdapter.LT, oneByOne);            // the range is shorter than a step
+            if (align > 1) {
+                to.run();
+                g.push(step);
+                g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
+                g.push(align);
+                g.math(GeneratorAdapter.REM, Type.INT_TYPE);
+                g.ifZCmp(GeneratorAdapter.NE, oneByOne);
+            }
+            to.run();
+            g.push(step);
+            g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
+            g.storeLocal(v);
+            block.run();
+            varLocals.put(varId, v);
+            g.goTo(end);
+        }
+        g.mark(oneByOne);
         loop(varId, () -> g.loadLocal(v), to, () -> scoped(rest));
+        g.mark(end);
+    }
+
+    /** Binds loop variable {@code id} to a new local holding {@code start + add} ({@code start} an int local). */
+    void bindVarToSum(int id, int start, int add) {
+        int local = g.newLocal(Type.INT_TYPE);
+        g.loadLocal(start);
+        g.push(add);
+        g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+        g.storeLocal(local);
+        varLocals.put(id, local);
     }
 
     /** Pushes loop variable {@code id}'s current value. */
@@ -176,59 +223,6 @@ final class KernelEmitter {
             loadVar(var);
             g.arrayLoad(Type.INT_TYPE);
         };
-    }
-
-    /**
-     * As {@link #steppedLoop}, but when indices are left over and the range holds a whole step, one more step runs at
-     * {@code to − step}, over indices already done, instead of the rest one by one: for blocks that compute each index's
-     * value from inputs alone and store it, so that an index done twice gets the same bits. The overlapping step runs
-     * only where {@code to − step} is a multiple of {@code align} (loads that repeat values need their step aligned).
-     */
-    void steppedLoopOverlapping(int varId, Runnable from, Runnable to, int step, int align, Runnable block, Runnable rest) {
-        int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
-        int first = g.newLocal(Type.INT_TYPE);
-        from.run();
-        g.dup();
-        g.storeLocal(first);
-        g.storeLocal(v);
-        Label head = new Label(), tail = new Label(), oneByOne = new Label(), end = new Label();
-        g.mark(head);
-        g.loadLocal(v);
-        g.push(step);
-        g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-        to.run();
-        g.ifICmp(GeneratorAdapter.GT, tail);
-        block.run();
-        varLocals.put(varId, v);
-        g.iinc(v, step);
-        g.goTo(head);
-        g.mark(tail);
-        g.loadLocal(v);
-        to.run();
-        g.ifICmp(GeneratorAdapter.GE, end);                 // nothing left
-        to.run();
-        g.loadLocal(first);
-        g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
-        g.push(step);
-        g.ifICmp(GeneratorAdapter.LT, oneByOne);            // the range is shorter than a step
-        if (align > 1) {
-            to.run();
-            g.push(step);
-            g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
-            g.push(align);
-            g.math(GeneratorAdapter.REM, Type.INT_TYPE);
-            g.ifZCmp(GeneratorAdapter.NE, oneByOne);
-        }
-        to.run();
-        g.push(step);
-        g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
-        g.storeLocal(v);
-        block.run();
-        varLocals.put(varId, v);
-        g.goTo(end);
-        g.mark(oneByOne);
-        loop(varId, () -> g.loadLocal(v), to, () -> scoped(rest));
-        g.mark(end);
     }
 
     /** Runs {@code body} with a fresh subexpression scope (values computed inside are forgotten after). */

@@ -10,12 +10,15 @@ import org.objectweb.asm.commons.GeneratorAdapter;
 import org.objectweb.asm.commons.Method;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * A pointwise kernel's innermost loop in 8-lane float vectors ({@link VectorOps}), then the scalar body for the last
- * few indices. The JIT vectorizes simple loops by itself, but gives up on large bodies (a kernel computing an
+ * A pointwise kernel's innermost loop in 8-lane float vectors ({@link VectorOps}); the last few indices run as one more
+ * vector step that overlaps the one before where redoing indices gives the same bits ({@link #emit}), else in the
+ * scalar body. The JIT vectorizes simple loops by itself, but gives up on large bodies (a kernel computing an
  * optimizer's weights and both moments ran 5× slower than the three kernels it replaced); emitting the vectors keeps
  * such kernels fast.
  *
@@ -189,27 +192,35 @@ final class VectorLoop {
     }
 
     /**
-     * {@code for (v = from; v + LANES <= to; v += LANES)} the {@code stores} in vectors at output offset {@code out},
-     * then {@code for (; v < to; v++) scalarBody}. Values that don't depend on {@code var} are taken from the
-     * enclosing scope (hoisted by the caller).
+     * {@code for (v = from; v + LANES <= to; v += LANES)} the {@code stores} in vectors at output offset {@code out}; the
+     * indices left over run as one more vector step at {@code to − LANES}, over indices already done, where that gives
+     * the same bits ({@link #redoable}), else {@code for (; v < to; v++) scalarBody}. Values that don't depend on
+     * {@code var} are taken from the enclosing scope (hoisted by the caller).
      */
     static void emit(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody) {
-        Runnable block = () -> e.scoped(() -> step(e, stores, var, out));
-        List<Expr> values = stores.stream().map(Kernel.Store::value).toList();
-        List<Integer> written = stores.stream().map(Kernel.Store::output).toList();
-        if (redoable(values, written)) {
-            e.steppedLoopOverlapping(var, from, to, LANES, alignment(values, var), block, scalarBody);
-        } else {
-            e.steppedLoop(var, from, to, LANES, block, scalarBody);
-        }
+        emit(e, stores, var, out, from, to, scalarBody, Set.of());
     }
 
     /**
-     * Whether a vector step may run again over indices already done (the last, overlapping step of
-     * {@link KernelEmitter#steppedLoopOverlapping}): its values read no accumulator and none of the buffers it writes,
-     * so each index gets the same bits again. A 14-wide row is then two vector steps instead of one and 6 scalar indices.
+     * As above, where the buffers {@code alsoWritten} may be the stores' own at run time (a contraction's product, which
+     * its epilogue may overwrite in place).
      */
-    private static boolean redoable(List<Expr> values, List<Integer> written) {
+    static void emit(KernelEmitter e, List<Kernel.Store> stores, int var, Ix out, Runnable from, Runnable to, Runnable scalarBody,
+                     Set<Integer> alsoWritten) {
+        Runnable block = () -> e.scoped(() -> step(e, stores, var, out));
+        List<Expr> values = stores.stream().map(Kernel.Store::value).toList();
+        Set<Integer> written = new HashSet<>(alsoWritten);
+        for (Kernel.Store st : stores) written.add(st.output());
+        int align = redoable(values, written) ? alignment(values, var) : 0;
+        e.steppedLoop(var, from, to, LANES, align, block, scalarBody);
+    }
+
+    /**
+     * Whether a vector step may run again over indices already done: its values read no accumulator and none of the
+     * buffers it writes, so each index gets the same bits again. A 14-wide row is then two vector steps instead of one
+     * and 6 scalar indices.
+     */
+    private static boolean redoable(List<Expr> values, Set<Integer> written) {
         for (Expr x : values) {
             if (KernelEmitter.containsAcc(x)) return false;
             for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) if (written.contains(l.buffer())) return false;
@@ -292,7 +303,7 @@ final class VectorLoop {
     static void emitWindow(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
         boolean sum = r.fn() == dev.kiln.ir.Op.ReduceFn.SUM;
         // not overlapping the last step (see emit): a window's unrolled step emitted twice made the JIT's code 4-6× slower
-        e.steppedLoop(var, e.constant(0), e.constant(extent), LANES, () -> e.scoped(() -> {
+        e.steppedLoop(var, e.constant(0), e.constant(extent), LANES, 0, () -> e.scoped(() -> {
             int result = sum ? windowSum(e, r, var) : windowMax(e, r, var);
             new VectorLoop(e, result).vector(r.epilogue(), var);
             store(e, r.output(), out);
@@ -394,7 +405,7 @@ final class VectorLoop {
     static void foldLanes(KernelEmitter e, Kernel.Reduction r, int axis, int n, int lanes) {
         GeneratorAdapter g = e.g;
         e.hoist(List.of(r.body()), axis);
-        e.steppedLoop(axis, e.constant(0), e.constant(n), LANES, () -> e.scoped(() -> {
+        e.steppedLoop(axis, e.constant(0), e.constant(n), LANES, 0, () -> e.scoped(() -> {
             g.loadLocal(lanes);
             new VectorLoop(e).vector(r.body(), axis);
             call(g, "addDoubles", DOUBLES, DOUBLES, VECTOR);

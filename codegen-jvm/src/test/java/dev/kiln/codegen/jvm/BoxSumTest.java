@@ -39,7 +39,9 @@ class BoxSumTest {
     }
 
     private static final List<Conv> STRIDE_ONE = List.of(
-            new Conv(4, 6, 14, 14, 16, 5, 5, 1, 0, 1),         // LeNet's second convolution
+            new Conv(64, 6, 14, 14, 16, 5, 5, 1, 0, 1),        // LeNet's second convolution, batch 64: rows in vectors
+            new Conv(64, 6, 14, 14, 16, 5, 5, 1, 2, 1),        // padded: rows of different widths, in vector loops
+            new Conv(4, 6, 14, 14, 16, 5, 5, 1, 0, 1),         // too small for vectors
             new Conv(2, 3, 12, 12, 4, 3, 3, 1, 1, 1),          // padded
             new Conv(2, 2, 16, 17, 3, 3, 4, 1, 1, 1),          // non-square kernel, odd width
             new Conv(3, 1, 32, 32, 6, 5, 5, 1, 2, 1));         // one input channel, padded
@@ -88,9 +90,10 @@ class BoxSumTest {
                 b.run(bIn, extent / 2, extent);
                 ((LoopKernel) KernelCompiler.instantiate(gathered)).run(gIn, 0, extent);
                 float[] x = (float[]) bIn[g.outputs().get(0)], z = (float[]) gIn[g.outputs().get(0)];
-                for (int i = 0; i < x.length; i++) {
-                    assertTrue(x[i] == z[i], conv + (vectors ? " in vectors" : "") + ", element " + i + ": " + x[i] + " vs " + z[i]);
+                if (vectors && fold.shape().numel() >= VectorLoop.MIN_ELEMENTS) {
+                    assertTrue(new String(boxes, java.nio.charset.StandardCharsets.ISO_8859_1).contains("VectorOps"), conv + " should add in vectors");
                 }
+                for (int i = 0; i < x.length; i++) assertSameBits(z[i], x[i], conv + (vectors ? " in vectors" : "") + ", element " + i);
             }
         }
     }
@@ -116,7 +119,7 @@ class BoxSumTest {
         ((LoopKernel) KernelCompiler.instantiate(boxes)).run(bIn, 0, extent);
         ((LoopKernel) KernelCompiler.instantiate(KernelCompiler.generate(k, g, "G", Gemm.best(), true, false))).run(gIn, 0, extent);
         float[] x = (float[]) bIn[g.outputs().get(0)], z = (float[]) gIn[g.outputs().get(0)];
-        for (int i = 0; i < x.length; i++) assertTrue(x[i] == z[i], "element " + i + ": " + x[i] + " vs " + z[i]);
+        for (int i = 0; i < x.length; i++) assertSameBits(z[i], x[i], "element " + i);
     }
 
     @Test
@@ -142,6 +145,12 @@ class BoxSumTest {
             Kernel.Pointwise k = fold(g);
             assertNull(BoxSum.of(k, KernelCompiler.parallelAxis(k.shape(), List.of()), g), Kernels.format(g));
         }
+    }
+
+    /** The same bits, but for the sign of a zero (see {@link BoxSum}: the chain's −0.0 is +0.0 there). */
+    private static void assertSameBits(float gathered, float boxed, String where) {
+        if (gathered == 0 && boxed == 0) return;
+        assertEquals(Float.floatToIntBits(gathered), Float.floatToIntBits(boxed), where + ": " + boxed + " vs " + gathered);
     }
 
     private static Object[] randomBuffers(KernelGraph g, Random rnd) {

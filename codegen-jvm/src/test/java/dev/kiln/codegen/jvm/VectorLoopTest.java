@@ -69,7 +69,9 @@ class VectorLoopTest {
             Random rnd = new Random(shape.numel());
             Object[] vIn = inputs(g, rnd), sIn = copy(vIn);
             int extent = KernelCompiler.parallelExtent(k);
-            int[] cuts = {0, extent / 3, Math.min(extent, 2 * extent / 3 + 1), extent};     // uneven thread ranges
+            // uneven thread ranges, one of them shorter than a vector step
+            int[] cuts = java.util.stream.IntStream.of(0, Math.min(extent, 5), Math.max(Math.min(extent, 5), extent / 3),
+                    Math.max(Math.min(extent, 5), Math.min(extent, 2 * extent / 3 + 1)), extent).toArray();
             LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector), sc = (LoopKernel) KernelCompiler.instantiate(scalar);
             for (int i = 0; i + 1 < cuts.length; i++) v.run(vIn, cuts[i], cuts[i + 1]);
             sc.run(sIn, 0, extent);
@@ -327,6 +329,18 @@ class VectorLoopTest {
     }
 
     /** {@code c} generated with vectors (which it must use, in verified bytecode) and without: {vector, scalar}. */
+    @Test
+    void anInPlaceEpilogueRunsOnceOverTheIndicesItsOverlappingLastStepRedoes() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // the product is written into the output and the epilogue (bias, ReLU) reads it there: rows of 300 end in a
+        // vector step that would redo 4 indices, adding the bias twice
+        Node x = input("x", Shape.of(64, 10)), w = input("w", Shape.of(10, 300)), b = input("b", Shape.of(300));
+        Node y = Ops.unary(Op.UnaryFn.RELU, Ops.add(Ops.matmul(x, w), Ops.broadcastTo(b, Shape.of(64, 300))));
+        Scheduler.Schedule s = Scheduler.schedule(List.of(y), n -> false);
+        assertEquals(1, s.graph().kernels().size(), Kernels.format(s.graph()));
+        IndexedOperandTest.assertMatchesInterpreter(s, y, 11, 1);
+    }
+
     private static ContractionKernel[] vectorAndScalar(Kernel.Contraction c, KernelGraph g) {
         byte[] vector = KernelCompiler.generate(c, g, "V", Gemm.best(), true), scalar = KernelCompiler.generate(c, g, "S", Gemm.best(), false);
         assertTrue(callsVectorOps(vector), Kernels.format(g));

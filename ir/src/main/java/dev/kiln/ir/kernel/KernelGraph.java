@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * A scheduled program: buffers, the kernels that fill them in order, and which buffers are the program's inputs
  * and outputs. {@code slot} is the memory plan: temporaries with the same slot share storage (their lifetimes
- * don't overlap); inputs and outputs have slot -1.
+ * don't overlap); inputs and outputs have slot -1. Every temporary is written by some kernel.
  */
 public record KernelGraph(List<BufferInfo> buffers, List<Integer> inputs, List<Integer> outputs, List<Kernel> kernels)
         implements java.io.Serializable {

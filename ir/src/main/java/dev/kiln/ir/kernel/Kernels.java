@@ -89,6 +89,33 @@ public final class Kernels {
         return ranges.isEmpty() ? e : mapIndices(e, ix -> ix.within(ranges));
     }
 
+    /** {@code k} with every buffer id it writes or reads mapped through {@code id}. */
+    public static Kernel withBuffers(Kernel k, java.util.function.IntUnaryOperator id) {
+        return switch (k) {
+            case Kernel.Pointwise p -> new Kernel.Pointwise(p.shape(), p.stores().stream()
+                    .map(st -> new Kernel.Store(id.applyAsInt(st.output()), withBuffers(st.value(), id))).toList());
+            case Kernel.Reduction r -> new Kernel.Reduction(id.applyAsInt(r.output()), r.domain(), r.axes(), r.fn(),
+                    withBuffers(r.body(), id), withBuffers(r.epilogue(), id), r.outIndex());
+            case Kernel.Contraction c -> new Kernel.Contraction(id.applyAsInt(c.output()), c.batch(), c.m(), c.n(), c.k(),
+                    withBuffers(c.a(), id), withBuffers(c.b(), id), withBuffers(c.epilogue(), id), c.outIndex(), c.nFactors(), c.kFactors());
+        };
+    }
+
+    /** {@code e} with every load's buffer id mapped through {@code id}. */
+    public static Expr withBuffers(Expr e, java.util.function.IntUnaryOperator id) {
+        return switch (e) {
+            case Expr.Load l -> new Expr.Load(id.applyAsInt(l.buffer()), l.index(), l.dtype());
+            case Expr.Const c -> c;
+            case Expr.Acc a -> a;
+            case Expr.Unary u -> new Expr.Unary(u.fn(), withBuffers(u.x(), id), u.dtype());
+            case Expr.Binary b -> new Expr.Binary(b.fn(), withBuffers(b.a(), id), withBuffers(b.b(), id), b.dtype());
+            case Expr.Where w -> new Expr.Where(withBuffers(w.cond(), id), withBuffers(w.a(), id), withBuffers(w.b(), id), w.dtype());
+            case Expr.Cast c -> new Expr.Cast(withBuffers(c.x(), id), c.dtype());
+            case Expr.Masked m -> new Expr.Masked(m.bounds(), withBuffers(m.x(), id), m.fill(), m.dtype());
+            case Expr.Random r -> new Expr.Random(withBuffers(r.seed(), id), r.salt(), r.element());
+        };
+    }
+
     /** {@code e} with every {@link Expr.Acc} replaced by {@code value}. */
     public static Expr withAccumulator(Expr e, Expr value) {
         return switch (e) {

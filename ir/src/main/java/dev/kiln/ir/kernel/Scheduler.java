@@ -114,8 +114,32 @@ public final class Scheduler {
         for (Node o : outputs) outputIds.add(b.buffers.get(o));
         List<Integer> inputIds = new ArrayList<>();
         for (Node in : inputs) inputIds.add(b.buffers.get(in));
-        KernelGraph graph = MemoryPlanner.plan(b.infos, inputIds, outputIds, b.kernels());
-        return new Schedule(graph, inputs);
+        return new Schedule(withoutUnusedBuffers(b.infos, inputIds, outputIds, b.kernels()), inputs);
+    }
+
+    /**
+     * The planned graph without the temporaries no kernel writes (values a pointwise group computes in place for its
+     * other members and doesn't store, see {@link Builder#kernels}), buffers renumbered: backends allocate every
+     * buffer the graph lists.
+     */
+    private static KernelGraph withoutUnusedBuffers(List<KernelGraph.BufferInfo> infos, List<Integer> inputs, List<Integer> outputs,
+                                                    List<Kernel> kernels) {
+        Set<Integer> used = new java.util.HashSet<>(inputs);
+        used.addAll(outputs);
+        for (Kernel k : kernels) used.addAll(k.outputs());
+        if (used.size() == infos.size()) return MemoryPlanner.plan(infos, inputs, outputs, kernels);
+        int[] renumbered = new int[infos.size()];
+        List<KernelGraph.BufferInfo> kept = new ArrayList<>();
+        for (KernelGraph.BufferInfo info : infos) {
+            renumbered[info.id()] = used.contains(info.id()) ? kept.size() : -1;
+            if (used.contains(info.id())) kept.add(new KernelGraph.BufferInfo(kept.size(), info.shape(), info.dtype(), info.role(), -1));
+        }
+        java.util.function.IntUnaryOperator id = old -> {
+            if (renumbered[old] < 0) throw new IllegalStateException("scheduler bug: b" + old + " is read but never written");
+            return renumbered[old];
+        };
+        List<Kernel> remapped = kernels.stream().map(k -> Kernels.withBuffers(k, id)).toList();
+        return MemoryPlanner.plan(kept, inputs.stream().map(id::applyAsInt).toList(), outputs.stream().map(id::applyAsInt).toList(), remapped);
     }
 
     /** Whether every path from {@code from} reaches {@code to} through unrealized same-shaped elementwise ops only. */
@@ -218,13 +242,25 @@ public final class Scheduler {
          * input gradient wrote a 24-tap partial sum beside the 25-tap one).
          */
         List<Kernel> kernels() {
+            List<Kernel> all = new ArrayList<>();
             Set<Integer> read = new java.util.HashSet<>();
-            for (Object s : slots) read.addAll(Kernels.reads(s instanceof PointwiseGroup g ? g.kernel(m -> true) : (Kernel) s));
-            List<Kernel> kernels = new ArrayList<>();
             for (Object s : slots) {
-                kernels.add(s instanceof PointwiseGroup g
-                        ? g.kernel(m -> read.contains(buffers.get(m)) || infos.get(buffers.get(m)).role() == KernelGraph.Role.OUTPUT)
-                        : (Kernel) s);
+                Kernel k = s instanceof PointwiseGroup g ? g.kernel() : (Kernel) s;
+                all.add(k);
+                read.addAll(Kernels.reads(k));
+            }
+            List<Kernel> kernels = new ArrayList<>();
+            for (Kernel k : all) {
+                if (!(k instanceof Kernel.Pointwise p) || p.stores().size() == 1) {
+                    kernels.add(k);
+                    continue;
+                }
+                List<Kernel.Store> stored = new ArrayList<>();
+                for (Kernel.Store st : p.stores()) {
+                    if (read.contains(st.output()) || infos.get(st.output()).role() == KernelGraph.Role.OUTPUT) stored.add(st);
+                }
+                // every group member has a consumer, so the last one at least is read or an output
+                kernels.add(new Kernel.Pointwise(p.shape(), stored));
             }
             return kernels;
         }
@@ -291,13 +327,10 @@ public final class Scheduler {
                 reads.addAll(nReads);
             }
 
-            /** The group's kernel, storing the members {@code stored} accepts (the last member always). */
-            Kernel kernel(Predicate<Node> stored) {
+            Kernel kernel() {
                 Lowering lowering = new Lowering(buffers, members, vars);
                 List<Kernel.Store> stores = new ArrayList<>();
-                for (Node m : members) {
-                    if (stored.test(m) || m == members.get(members.size() - 1)) stores.add(new Kernel.Store(buffers.get(m), lowering.lower(m, vars)));
-                }
+                for (Node m : members) stores.add(new Kernel.Store(buffers.get(m), lowering.lower(m, vars)));
                 return new Kernel.Pointwise(shape, stores);
             }
         }
