@@ -169,12 +169,12 @@ final class JvmProgram implements Program {
         boolean transposed = viaTables && b.rows != null && !bCols.mostlyContiguous() && bRows.mostlyContiguous()
                 && c.m() > TRANSPOSED_MIN_M && c.m() <= Gemm.best().panelCols();
         float[] productT = transposed ? new float[c.m() * c.n()] : null;
+        // few outputs, a long depth running along image rows in both operands (conv1's weight gradient): dot products
+        DepthDots dots = viaTables && !transposed && t == DType.F32 && aIn != null && bIn != null
+                ? DepthDots.of(c.m(), c.n(), c.k(), aRows, aCols, bRows, bCols) : null;
         long work = (long) c.m() * c.n();
         ImageBlocks images = t == DType.F32 && aIn != null && bIn != null ? ImageBlocks.of(c, bIn, bCols) : null;
         if (images != null) return images.step(c, aIn, bIn, aRows, aCols, bRows, profile, step);
-        // few outputs, a long depth running along image rows in both operands (conv1's weight gradient): dot products
-        DepthDots dots = viaTables && !transposed && aIn != null && bIn != null
-                ? DepthDots.of(c.m(), c.n(), c.k(), aRows, aCols, bRows, bCols) : null;
         return buffers -> {
             for (int batch = 0; batch < c.batch(); batch++) {
                 long t0 = profile == null ? 0 : System.nanoTime();

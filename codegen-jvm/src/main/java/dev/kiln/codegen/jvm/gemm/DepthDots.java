@@ -6,51 +6,50 @@ package dev.kiln.codegen.jvm.gemm;
  * (images × output rows × output columns) runs along image rows in both the output gradient (A) and the input patches
  * (B). The GEMM core packs such patches by transposes (LeNet's conv1: m = 6, n = 25, k = 50176, 0.66 ms per step, most of
  * it packing); here each 2×4 block of outputs keeps 8 accumulators of 8 lanes and reads both operands in place, row
- * run by row run (0.37–0.42 ms).
+ * run by row run (about 0.25 ms).
  *
  * <p>Applies when the depth is made of runs of one length L ≥ 8 ({@code k} a multiple of L) along which both A's column
- * offsets and B's row offsets step by 1. A run is taken 8 depths at a time, lane l of a block's accumulators adding the
- * products at depth t + l of step t; a run whose length isn't a multiple of 8 ends with a step over its last 8 depths
- * in which the depths already summed are masked out (both operands' bits cleared, so an infinity there adds +0, not
- * NaN). The lanes are then added pairwise in a fixed order. The vector and the scalar implementation follow exactly
- * this order (fused multiply-adds), so they give the same bits, whatever the thread count. (The order is not the GEMM
- * core's, so results differ from it in the last bits.)
+ * offsets and B's row offsets step by 1. Lane l of a block's accumulator sums, in run order, the products at depths
+ * l, l + 8, … of each run; a run whose length isn't a multiple of 8 ends with a step over its last 8 depths in which
+ * A's values at the depths already summed are multiplied by zero (the others by one). The lanes are then added
+ * pairwise in a fixed order. The vector and the scalar implementation follow exactly this order (fused multiply-adds),
+ * so they give the same bits, whatever the thread count. (The order is not the GEMM core's, so results differ from it
+ * in the last bits.)
  */
 public final class DepthDots {
-    /**
-     * The most outputs (m·n) computed this way, and the least depth. Only LeNet's conv1 (150 outputs, 50,176 deep) was
-     * measured; these bounds keep the path to products of that kind (conv2's weight gradient, 2,400 outputs 6,400 deep,
-     * stays in the GEMM core, which reuses each loaded value across a whole micro-tile).
-     */
-    public static final int MAX_OUTPUTS = 512, MIN_DEPTH = 2048;
+    /** The most outputs (m·n) computed this way; larger products reuse their operands better in the GEMM core. */
+    public static final int MAX_OUTPUTS = 512;
+
+    /** The least depth worth it. */
+    public static final int MIN_DEPTH = 2048;
 
     /** A block's outputs: rows × columns. */
     static final int ROWS = 2, COLS = 4, LANES = 8;
 
     private final int m, n;
     private final int[] aRows, bCols;
-    /** Per 8-depth step, in order: where it starts in A's row and B's column, and which lanes count ({@link #LANE_BITS}). */
-    private final int[] aStep, bStep, maskAt;
+    /** Per 8-depth step, in order: where it starts in A's row and B's column, and which lanes of A count ({@link #weights}). */
+    private final int[] aStep, bStep, weightAt;
 
-    private DepthDots(int m, int n, int[] aRows, int[] bCols, int[] aStep, int[] bStep, int[] maskAt) {
+    private DepthDots(int m, int n, int[] aRows, int[] bCols, int[] aStep, int[] bStep, int[] weightAt) {
         this.m = m;
         this.n = n;
         this.aRows = aRows;
         this.bCols = bCols;
         this.aStep = aStep;
         this.bStep = bStep;
-        this.maskAt = maskAt;
+        this.weightAt = weightAt;
     }
 
     /**
-     * Rows of 8 lane masks, ANDed with both operands' bits: row 0 all ones (a full step), row t (1–7) clearing the first
-     * 8 − t lanes (a run's last step over its last 8 depths, of which only t are new).
+     * Rows of 8 lane weights: row 0 all ones (a full step), row t (1–7) zero in the first 8 − t lanes (a run's last step
+     * over its last 8 depths, of which only t are new). A's values are multiplied by them.
      */
-    static final int[] LANE_BITS = new int[8 * 8];
+    static final float[] WEIGHTS = new float[8 * 8];
 
     static {
-        java.util.Arrays.fill(LANE_BITS, 0, 8, -1);
-        for (int t = 1; t < 8; t++) for (int lane = 8 - t; lane < 8; lane++) LANE_BITS[t * 8 + lane] = -1;
+        java.util.Arrays.fill(WEIGHTS, 0, 8, 1f);
+        for (int t = 1; t < 8; t++) for (int lane = 8 - t; lane < 8; lane++) WEIGHTS[t * 8 + lane] = 1f;
     }
 
     /** The plan for this product, or null when it doesn't apply (too many outputs, too shallow, no common runs). */
@@ -61,7 +60,7 @@ public final class DepthDots {
         while (length < k && ac[length] == ac[length - 1] + 1 && br[length] == br[length - 1] + 1) length++;
         if (length < LANES || k % length != 0) return null;
         int runs = k / length, tail = length % LANES, perRun = (length + LANES - 1) / LANES;
-        int[] aStep = new int[runs * perRun], bStep = new int[runs * perRun], maskAt = new int[runs * perRun];
+        int[] aStep = new int[runs * perRun], bStep = new int[runs * perRun], weightAt = new int[runs * perRun];
         for (int r = 0, s = 0; r < runs; r++) {
             int p0 = r * length;
             for (int p = p0 + 1; p < p0 + length; p++) {
@@ -74,10 +73,10 @@ public final class DepthDots {
             if (tail != 0) {
                 aStep[s] = ac[p0] + length - LANES;
                 bStep[s] = br[p0] + length - LANES;
-                maskAt[s++] = tail * LANES;
+                weightAt[s++] = tail * LANES;
             }
         }
-        return new DepthDots(m, n, aRows.values(), bCols.values(), aStep, bStep, maskAt);
+        return new DepthDots(m, n, aRows.values(), bCols.values(), aStep, bStep, weightAt);
     }
 
     /** Blocks of outputs (each is computed by one thread). */
@@ -96,7 +95,7 @@ public final class DepthDots {
             // rows and columns past the edge repeat the last one; their sums are not stored
             impl.block(a, aOffset + aRows[i0], aOffset + aRows[Math.min(i0 + 1, m - 1)],
                     b, bOffset + bCols[j0], bOffset + bCols[Math.min(j0 + 1, n - 1)], bOffset + bCols[Math.min(j0 + 2, n - 1)],
-                    bOffset + bCols[Math.min(j0 + 3, n - 1)], aStep, bStep, maskAt,
+                    bOffset + bCols[Math.min(j0 + 3, n - 1)], aStep, bStep, weightAt,
                     c, cOffset + i0 * ldc + j0, ldc, Math.min(ROWS, m - i0), Math.min(COLS, n - j0));
         }
     }
@@ -108,7 +107,7 @@ public final class DepthDots {
      * at {@code c[cAt + r·ldc + q]} for the first {@code rows} × {@code cols}.
      */
     interface Impl {
-        void block(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int[] aStep, int[] bStep, int[] maskAt,
+        void block(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int[] aStep, int[] bStep, int[] weightAt,
                    float[] c, int cAt, int ldc, int rows, int cols);
     }
 
@@ -117,37 +116,32 @@ public final class DepthDots {
         return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
     }
 
-    /** The scalar twin: one output at a time, its 8 lanes in locals, the same fused multiply-adds in the same order. */
+    /** The scalar twin: 8 lanes per accumulator in arrays, the same fused multiply-adds in the same order. */
     static final class Scalar implements Impl {
         static final Scalar INSTANCE = new Scalar();
 
         @Override public void block(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int[] aStep, int[] bStep,
-                                    int[] maskAt, float[] c, int cAt, int ldc, int rows, int cols) {
+                                    int[] weightAt, float[] c, int cAt, int ldc, int rows, int cols) {
+            int[] aAt = {a0, a1}, bAt = {b0, b1, b2, b3};
+            float[][] acc = new float[ROWS * COLS][LANES];
+            for (int s = 0; s < aStep.length; s++) {
+                for (int r = 0; r < ROWS; r++) {
+                    for (int q = 0; q < COLS; q++) {
+                        float[] l = acc[r * COLS + q];
+                        for (int lane = 0; lane < LANES; lane++) {
+                            float x = a[aAt[r] + aStep[s] + lane] * WEIGHTS[weightAt[s] + lane];
+                            l[lane] = Math.fma(x, b[bAt[q] + bStep[s] + lane], l[lane]);
+                        }
+                    }
+                }
+            }
             for (int r = 0; r < rows; r++) {
                 for (int q = 0; q < cols; q++) {
-                    c[cAt + r * ldc + q] = dot(a, r == 0 ? a0 : a1, b, q == 0 ? b0 : q == 1 ? b1 : q == 2 ? b2 : b3, aStep, bStep, maskAt);
+                    float[] l = acc[r * COLS + q];
+                    c[cAt + r * ldc + q] = laneSum(l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]);
                 }
             }
         }
-
-        private static float dot(float[] a, int aAt, float[] b, int bAt, int[] aStep, int[] bStep, int[] maskAt) {
-            float[] lanes = {0, 0, 0, 0, 0, 0, 0, 0};                 // scalar-replaced by the JIT: constant indices
-            for (int s = 0; s < aStep.length; s++) {
-                int pa = aAt + aStep[s], pb = bAt + bStep[s], m = maskAt[s];
-                lanes[0] = Math.fma(masked(a[pa], m), masked(b[pb], m), lanes[0]);
-                lanes[1] = Math.fma(masked(a[pa + 1], m + 1), masked(b[pb + 1], m + 1), lanes[1]);
-                lanes[2] = Math.fma(masked(a[pa + 2], m + 2), masked(b[pb + 2], m + 2), lanes[2]);
-                lanes[3] = Math.fma(masked(a[pa + 3], m + 3), masked(b[pb + 3], m + 3), lanes[3]);
-                lanes[4] = Math.fma(masked(a[pa + 4], m + 4), masked(b[pb + 4], m + 4), lanes[4]);
-                lanes[5] = Math.fma(masked(a[pa + 5], m + 5), masked(b[pb + 5], m + 5), lanes[5]);
-                lanes[6] = Math.fma(masked(a[pa + 6], m + 6), masked(b[pb + 6], m + 6), lanes[6]);
-                lanes[7] = Math.fma(masked(a[pa + 7], m + 7), masked(b[pb + 7], m + 7), lanes[7]);
-            }
-            return laneSum(lanes[0], lanes[1], lanes[2], lanes[3], lanes[4], lanes[5], lanes[6], lanes[7]);
-        }
-
-        /** {@code x} with its bits ANDed with {@code LANE_BITS[at]}. */
-        private static float masked(float x, int at) { return Float.intBitsToFloat(Float.floatToRawIntBits(x) & LANE_BITS[at]); }
     }
 
     /** Picks the Vector API implementation when its module is present (loaded reflectively, as {@link GemmSelect}). */

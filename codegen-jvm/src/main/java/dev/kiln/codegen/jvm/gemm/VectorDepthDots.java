@@ -1,7 +1,6 @@
 package dev.kiln.codegen.jvm.gemm;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,22 +11,16 @@ final class VectorDepthDots implements DepthDots.Impl {
     static final VectorDepthDots INSTANCE = new VectorDepthDots();
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-
-    /** {@code x}'s bits ANDed with {@code bits} (small: inlined, so the vectors stay in registers). */
-    private static FloatVector masked(FloatVector x, IntVector bits) {
-        return x.reinterpretAsInts().and(bits).reinterpretAsFloats();
-    }
 
     @Override public void block(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int[] aStep, int[] bStep,
-                                int[] maskAt, float[] c, int cAt, int ldc, int rows, int cols) {
+                                int[] weightAt, float[] c, int cAt, int ldc, int rows, int cols) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         for (int s = 0; s < aStep.length; s++) {
             int pa = aStep[s], pb = bStep[s];
-            IntVector bits = IntVector.fromArray(I, DepthDots.LANE_BITS, maskAt[s]);
-            FloatVector x0 = masked(FloatVector.fromArray(S, a, a0 + pa), bits), x1 = masked(FloatVector.fromArray(S, a, a1 + pa), bits);
-            FloatVector y0 = masked(FloatVector.fromArray(S, b, b0 + pb), bits), y1 = masked(FloatVector.fromArray(S, b, b1 + pb), bits);
-            FloatVector y2 = masked(FloatVector.fromArray(S, b, b2 + pb), bits), y3 = masked(FloatVector.fromArray(S, b, b3 + pb), bits);
+            FloatVector w = FloatVector.fromArray(S, DepthDots.WEIGHTS, weightAt[s]);
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + pa).mul(w), x1 = FloatVector.fromArray(S, a, a1 + pa).mul(w);
+            FloatVector y0 = FloatVector.fromArray(S, b, b0 + pb), y1 = FloatVector.fromArray(S, b, b1 + pb);
+            FloatVector y2 = FloatVector.fromArray(S, b, b2 + pb), y3 = FloatVector.fromArray(S, b, b3 + pb);
             s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
             s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
         }
