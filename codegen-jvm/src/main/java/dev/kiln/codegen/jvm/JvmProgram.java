@@ -1,6 +1,5 @@
 package dev.kiln.codegen.jvm;
 
-import dev.kiln.codegen.jvm.gemm.DepthDots;
 import dev.kiln.codegen.jvm.gemm.Gemm;
 import dev.kiln.codegen.jvm.gemm.Offsets;
 import dev.kiln.ir.DType;
@@ -169,9 +168,6 @@ final class JvmProgram implements Program {
         boolean transposed = viaTables && b.rows != null && !bCols.mostlyContiguous() && bRows.mostlyContiguous()
                 && c.m() > TRANSPOSED_MIN_M && c.m() <= Gemm.best().panelCols();
         float[] productT = transposed ? new float[c.m() * c.n()] : null;
-        // few outputs, a long depth running along image rows in both operands (conv1's weight gradient): dot products
-        DepthDots dots = viaTables && !transposed && t == DType.F32 && aIn != null && bIn != null
-                ? DepthDots.of(c.m(), c.n(), c.k(), aRows, aCols, bRows, bCols) : null;
         long work = (long) c.m() * c.n();
         ImageBlocks images = t == DType.F32 && aIn != null && bIn != null ? ImageBlocks.of(c, bIn, bCols) : null;
         if (images != null) return images.step(c, aIn, bIn, aRows, aCols, bRows, profile, step);
@@ -187,12 +183,7 @@ final class JvmProgram implements Program {
                 Object cArr = inPlace ? buffers[c.output()] : temp;
                 int cOff = inPlace ? batch * c.m() * c.n() : 0;
                 long t1 = profile == null ? 0 : System.nanoTime();
-                if (dots != null) {
-                    float[] x = (float[]) aArr, y = (float[]) bArr, product = (float[]) cArr;
-                    int ao = aOff, bo = bOff, co = cOff;
-                    if (Threads.serial(dots.blocks(), work * c.k())) dots.run(x, ao, y, bo, product, co, c.n(), 0, dots.blocks());
-                    else Threads.forRange(dots.blocks(), work * c.k(), (lo, hi) -> dots.run(x, ao, y, bo, product, co, c.n(), lo, hi));
-                } else if (transposed) {
+                if (transposed) {
                     Gemm.best().sgemmIndexed(c.n(), c.m(), c.k(), (float[]) bArr, bOff, bCols, bRows, (float[]) aArr, aOff, aCols, aRows,
                             productT, 0, c.m(), false, Threads.parallelism());
                     float[] product = (float[]) cArr;

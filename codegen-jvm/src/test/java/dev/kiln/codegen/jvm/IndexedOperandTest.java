@@ -114,16 +114,6 @@ class IndexedOperandTest {
     }
 
     @Test
-    void aFirstLayersWeightGradientRunsAsDotProductsAlongTheDepthAndComputesTheGradient() {
-        // LeNet's conv1 shape: 6 × 25 outputs, 4·28·28 deep along rows of 28 (gemm.DepthDots)
-        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(4, 1, 32, 32), DType.F32);
-        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(4, 6, 28, 28), DType.F32);
-        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(6, 1, 5, 5), DType.F32);
-        Node dw = dev.kiln.ir.Autodiff.gradients(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), List.of(dy), List.of(w)).get(0);
-        assertMatchesInterpreter(Scheduler.schedule(List.of(dw), n -> false), dw, 5, 30);
-    }
-
-    @Test
     void weightGradientOperandsAreReadAlongTheirDepthAndComputeTheGradient() {
         // the contraction's depth runs over images and output positions (rows of 10), its columns over the filter taps
         Node dw = weightGradient(4, 14);
