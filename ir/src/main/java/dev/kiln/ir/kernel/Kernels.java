@@ -103,47 +103,38 @@ public final class Kernels {
 
     /** {@code e} with every load's buffer id mapped through {@code id}. */
     public static Expr withBuffers(Expr e, java.util.function.IntUnaryOperator id) {
-        return switch (e) {
-            case Expr.Load l -> new Expr.Load(id.applyAsInt(l.buffer()), l.index(), l.dtype());
-            case Expr.Const c -> c;
-            case Expr.Acc a -> a;
-            case Expr.Unary u -> new Expr.Unary(u.fn(), withBuffers(u.x(), id), u.dtype());
-            case Expr.Binary b -> new Expr.Binary(b.fn(), withBuffers(b.a(), id), withBuffers(b.b(), id), b.dtype());
-            case Expr.Where w -> new Expr.Where(withBuffers(w.cond(), id), withBuffers(w.a(), id), withBuffers(w.b(), id), w.dtype());
-            case Expr.Cast c -> new Expr.Cast(withBuffers(c.x(), id), c.dtype());
-            case Expr.Masked m -> new Expr.Masked(m.bounds(), withBuffers(m.x(), id), m.fill(), m.dtype());
-            case Expr.Random r -> new Expr.Random(withBuffers(r.seed(), id), r.salt(), r.element());
-        };
+        return e instanceof Expr.Load l ? new Expr.Load(id.applyAsInt(l.buffer()), l.index(), l.dtype())
+                : withChildren(e, x -> withBuffers(x, id));
     }
 
     /** {@code e} with every {@link Expr.Acc} replaced by {@code value}. */
     public static Expr withAccumulator(Expr e, Expr value) {
-        return switch (e) {
-            case Expr.Acc a -> value;
-            case Expr.Load l -> l;
-            case Expr.Const c -> c;
-            case Expr.Unary u -> new Expr.Unary(u.fn(), withAccumulator(u.x(), value), u.dtype());
-            case Expr.Binary b -> new Expr.Binary(b.fn(), withAccumulator(b.a(), value), withAccumulator(b.b(), value), b.dtype());
-            case Expr.Where w -> new Expr.Where(withAccumulator(w.cond(), value), withAccumulator(w.a(), value), withAccumulator(w.b(), value), w.dtype());
-            case Expr.Cast c -> new Expr.Cast(withAccumulator(c.x(), value), c.dtype());
-            case Expr.Masked m -> new Expr.Masked(m.bounds(), withAccumulator(m.x(), value), m.fill(), m.dtype());
-            case Expr.Random r -> new Expr.Random(withAccumulator(r.seed(), value), r.salt(), r.element());
-        };
+        return e instanceof Expr.Acc ? value : withChildren(e, x -> withAccumulator(x, value));
     }
 
     /** {@code e} with {@code f} applied to every index; masks are rebuilt with {@link #guard}. */
     public static Expr mapIndices(Expr e, java.util.function.UnaryOperator<Ix> f) {
         return switch (e) {
             case Expr.Load l -> new Expr.Load(l.buffer(), f.apply(l.index()), l.dtype());
-            case Expr.Const c -> c;
-            case Expr.Acc a -> a;
-            case Expr.Unary u -> new Expr.Unary(u.fn(), mapIndices(u.x(), f), u.dtype());
-            case Expr.Binary b -> new Expr.Binary(b.fn(), mapIndices(b.a(), f), mapIndices(b.b(), f), b.dtype());
-            case Expr.Where w -> new Expr.Where(mapIndices(w.cond(), f), mapIndices(w.a(), f), mapIndices(w.b(), f), w.dtype());
-            case Expr.Cast c -> new Expr.Cast(mapIndices(c.x(), f), c.dtype());
             case Expr.Masked m -> guard(m.bounds().stream().map(b -> new Expr.Bound(f.apply(b.index()), b.lo(), b.hi())).toList(),
                     () -> mapIndices(m.x(), f), m.fill(), m.dtype());
             case Expr.Random r -> new Expr.Random(mapIndices(r.seed(), f), r.salt(), f.apply(r.element()));
+            default -> withChildren(e, x -> mapIndices(x, f));
+        };
+    }
+
+    /** {@code e} rebuilt with {@code f} applied to its direct subexpressions (leaves as they are): the rewrites' shared walk. */
+    private static Expr withChildren(Expr e, java.util.function.UnaryOperator<Expr> f) {
+        return switch (e) {
+            case Expr.Load l -> l;
+            case Expr.Const c -> c;
+            case Expr.Acc a -> a;
+            case Expr.Unary u -> new Expr.Unary(u.fn(), f.apply(u.x()), u.dtype());
+            case Expr.Binary b -> new Expr.Binary(b.fn(), f.apply(b.a()), f.apply(b.b()), b.dtype());
+            case Expr.Where w -> new Expr.Where(f.apply(w.cond()), f.apply(w.a()), f.apply(w.b()), w.dtype());
+            case Expr.Cast c -> new Expr.Cast(f.apply(c.x()), c.dtype());
+            case Expr.Masked m -> new Expr.Masked(m.bounds(), f.apply(m.x()), m.fill(), m.dtype());
+            case Expr.Random r -> new Expr.Random(f.apply(r.seed()), r.salt(), r.element());
         };
     }
 
