@@ -133,9 +133,12 @@ final class JvmProgram implements Program {
      * A contraction: operands read in place when they are strided views of a buffer, gathered by the GEMM core through
      * offset tables when they are other plain reads whose rows and columns separate (a convolution's patches), else
      * packed by generated code. Large NCHW convolutions without an epilogue run one product per image
-     * ({@link ImageBlocks}); weight gradients with more than {@link #TRANSPOSED_MIN_M} output channels run transposed.
+     * ({@link ImageBlocks}); convolutions with more than {@link #TRANSPOSED_MIN_M} and at most a panel of output channels run
+     * transposed. Weight gradients with few output channels and a long depth go to {@link RunProduct} first.
      */
     static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
+        Step runs = RunProduct.of(c, generated, graph, profile, step);
+        if (runs != null) return runs;
         DType t = c.a().dtype();
         int rows = generated.panelRows(), cols = generated.panelCols();      // 0: not in panels, but row- or column-major
         boolean aColumns = rows == 0 && generated.aColumnMajor(), bColumns = cols == 0 && generated.bColumnMajor();
@@ -162,12 +165,15 @@ final class JvmProgram implements Program {
         Object packB = b == null ? HostBuffer.allocate(t, padded(c.n(), cols) * c.k()).array() : null;
         boolean aPanels = a == null && rows > 0, bPanels = b == null && cols > 0;
         Object temp = inPlace ? null : HostBuffer.allocate(t, c.m() * c.n()).array();
-        // a weight gradient (few output channels; patches whose columns, the filter taps, are scattered while their depth
-        // runs along image rows): C^T = B^T·A^T, so the core reads the patches in place row by row instead of packing
-        // them (see BlockedGemm.readsRowsInPlace); C^T is small and transposed back
-        boolean transposed = viaTables && b.rows != null && !bCols.mostlyContiguous() && bRows.mostlyContiguous()
-                && c.m() > TRANSPOSED_MIN_M && c.m() <= Gemm.best().panelCols();
+        // few output channels (more than TRANSPOSED_MIN_M, at most one panel) and patches whose one side runs along image
+        // rows while the other, the filter taps, is scattered: C^T = B^T·A^T, so the core reads the patches in place row
+        // by row against one panel of the other operand (BlockedGemm.readsRowsInPlace) instead of packing them. A weight
+        // gradient's patches have the taps as columns; a forward convolution's have them as depth (LeNet's conv2: 611 ->
+        // 455 us + 63 us to transpose back). C^T is transposed back straight into the output when it has no epilogue.
+        boolean transposed = viaTables && transposes(c, b);
         float[] productT = transposed ? new float[c.m() * c.n()] : null;
+        ProductOutput direct = transposed ? ProductOutput.of(c, graph) : null;
+        boolean noEpilogue = plainStore || (direct != null && direct.direct());
         long work = (long) c.m() * c.n();
         ImageBlocks images = t == DType.F32 && aIn != null && bIn != null ? ImageBlocks.of(c, bIn, bCols) : null;
         if (images != null) return images.step(c, aIn, bIn, aRows, aCols, bRows, profile, step);
@@ -186,8 +192,8 @@ final class JvmProgram implements Program {
                 if (transposed) {
                     Gemm.best().sgemmIndexed(c.n(), c.m(), c.k(), (float[]) bArr, bOff, bCols, bRows, (float[]) aArr, aOff, aCols, aRows,
                             productT, 0, c.m(), false, Threads.parallelism());
-                    float[] product = (float[]) cArr;
-                    for (int i = 0; i < c.m(); i++) for (int j = 0; j < c.n(); j++) product[cOff + i * c.n() + j] = productT[j * c.m() + i];
+                    if (direct.direct()) transposeBack(productT, c.m(), c.n(), (float[]) buffers[c.output()], direct.offset(batch), direct.rows(), direct.cols());
+                    else transposeBack(productT, c.m(), c.n(), (float[]) cArr, cOff, direct.rows(), direct.cols());
                 } else if (viaTables) {
                     Gemm.best().sgemmIndexed(c.m(), c.n(), c.k(), (float[]) aArr, aOff, aRows, aCols,
                             (float[]) bArr, bOff, bRows, bCols, (float[]) cArr, cOff, c.n(), false, Threads.parallelism());
@@ -198,7 +204,7 @@ final class JvmProgram implements Program {
                     multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
                 }
                 long t2 = profile == null ? 0 : System.nanoTime();
-                if (!plainStore) {
+                if (!noEpilogue) {
                     if (Threads.serial(c.m(), work)) {
                         generated.epilogue(buffers, batch, cArr, cOff, 0, c.m());
                     } else {
@@ -216,9 +222,24 @@ final class JvmProgram implements Program {
         };
     }
 
+    /** Whether the contraction runs transposed (see {@link #contraction}), given its B read in place (or null). */
+    static boolean transposes(Kernel.Contraction c, Operand b) {
+        return b != null && b.rows != null && b.cols.mostlyContiguous() != b.rows.mostlyContiguous()
+                && c.m() > TRANSPOSED_MIN_M && c.m() <= Gemm.best().panelCols();
+    }
+
+    /** {@code out[offset + rows[i] + cols[j]] = productT[j·m + i]}: a transposed product back into place. */
+    private static void transposeBack(float[] productT, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
+        for (int j = 0; j < n; j++) {
+            int at = offset + cols[j];
+            for (int i = 0; i < m; i++) out[at + rows[i]] = productT[j * m + i];
+        }
+    }
+
     /**
-     * Weight gradients with at most this many output channels stay untransposed: LeNet's conv1 (6 channels) gained
-     * little (970 → 865 µs) and, transposed beside conv2, made the step's JIT-compiled code erratic.
+     * Convolutions with at most this many output channels stay untransposed: LeNet's conv1 weight gradient (6 channels)
+     * gained little (970 → 865 µs) and, transposed beside conv2, made the step's JIT-compiled code erratic; its forward
+     * convolution would cover 6 channels with a tile of 8 and transpose 300k values back (no gain over ImageBlocks).
      */
     static final int TRANSPOSED_MIN_M = 8;
 
@@ -328,18 +349,23 @@ final class JvmProgram implements Program {
          * is faster than gathers.
          */
         static Operand of(Expr e, Kernel.Contraction c, int rowVar, int colVar, int otherVar, boolean rowMajorPack, boolean isA) {
+            Operand x = inPlace(e, c, rowVar, colVar, otherVar);
+            if (x == null || x.rows == null) return x;
+            Offsets along = isA ? x.rows : x.cols, depth = isA ? x.cols : x.rows;
+            return (rowMajorPack && along.mostlyContiguous()) || depth.mostlyContiguous() ? x : null;
+        }
+
+        /** The operand read in place, strided or indexed, whether or not the GEMM core gathers it fast; null if it isn't a plain read. */
+        static Operand inPlace(Expr e, Kernel.Contraction c, int rowVar, int colVar, int otherVar) {
             if (!(e instanceof Expr.Load l) || l.index().mentions(otherVar)) return null;
             Long rs = l.index().linearCoefficient(rowVar), cs = l.index().linearCoefficient(colVar);
             if (rs != null && cs != null) return new Operand(l.buffer(), l.index(), (int) (long) rs, (int) (long) cs, null, null);
             if (!separable(l.index(), c)) return null;
-            Offsets rows = table(l.index(), rowVar, extent(c, rowVar)), cols = table(l.index(), colVar, extent(c, colVar));
-            Offsets along = isA ? rows : cols, depth = isA ? cols : rows;
-            return (rowMajorPack && along.mostlyContiguous()) || depth.mostlyContiguous()
-                    ? new Operand(l.buffer(), l.index(), 0, 0, rows, cols) : null;
+            return new Operand(l.buffer(), l.index(), 0, 0, table(l.index(), rowVar, extent(c, rowVar)), table(l.index(), colVar, extent(c, colVar)));
         }
 
         /** Whether the index is affine in B, M and the digits of n and k (no division or remainder left). */
-        private static boolean separable(Ix index, Kernel.Contraction c) {
+        static boolean separable(Ix index, Kernel.Contraction c) {
             Ix digits = index.substitute(Kernel.Contraction.N, KernelCompiler.Factored.of(c.nFactors(), 10).flat())
                     .substitute(Kernel.Contraction.K, KernelCompiler.Factored.of(c.kFactors(), 20).flat());
             return digits.terms().stream().allMatch(term -> term.atom() instanceof Ix.Var);
@@ -354,7 +380,7 @@ final class JvmProgram implements Program {
         }
 
         /** index(var = i) − index(0) for every i: the offsets one variable contributes (the others at 0). */
-        private static Offsets table(Ix index, int var, int extent) {
+        static Offsets table(Ix index, int var, int extent) {
             long[] at = new long[4];
             long zero = index.evaluate(at);
             int[] offsets = new int[extent];

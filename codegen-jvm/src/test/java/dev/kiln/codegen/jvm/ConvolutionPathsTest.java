@@ -1,0 +1,104 @@
+package dev.kiln.codegen.jvm;
+
+import static dev.kiln.codegen.jvm.IndexedOperandTest.assertMatchesInterpreter;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.codegen.jvm.gemm.RunGemm;
+import dev.kiln.ir.Autodiff;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Op;
+import dev.kiln.ir.Ops;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.Scheduler;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which way the JVM backend runs a convolution's products, and that each way computes the convolution: weight gradients
+ * with few channels and a long depth on {@link RunProduct} (B read in place along the filter taps), forward
+ * convolutions and weight gradients with 9 to 32 channels transposed (the core reading the patches in place row by row).
+ */
+class ConvolutionPathsTest {
+
+    private static Kernel.Contraction contraction(Scheduler.Schedule s) {
+        for (Kernel k : s.graph().kernels()) if (k instanceof Kernel.Contraction c) return c;
+        throw new AssertionError("no contraction in\n" + dev.kiln.ir.kernel.Kernels.format(s.graph()));
+    }
+
+    private static JvmProgram.Operand patches(Kernel.Contraction c) {
+        return JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false);
+    }
+
+    /** dW = dY ⋆ X for {@code images} of {@code side}×{@code side}, {@code in} → {@code out} channels, 5×5 filters. */
+    private static Node weightGradient(int images, int in, int out, int side) {
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(images, in, side, side), DType.F32);
+        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(images, out, side - 4, side - 4), DType.F32);
+        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(out, in, 5, 5), DType.F32);
+        return Autodiff.gradients(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), List.of(dy), List.of(w)).get(0);
+    }
+
+    @Test
+    void aWeightGradientWithFewChannelsAndALongDepthRunsAlongItsFilterTaps() {
+        assumeTrue(RunGemm.available(), "RunGemm needs --add-modules jdk.incubator.vector (the test argLine adds it)");
+        // LeNet's conv1 on 2 images of 36×36: 6 × 25 outputs, depth 2 × 32 × 32 = 2048
+        Node dw = weightGradient(2, 1, 6, 36);
+        Scheduler.Schedule s = Scheduler.schedule(List.of(dw), n -> false);
+        Kernel.Contraction c = contraction(s);
+        assertTrue(c.k() >= RunProduct.MIN_DEPTH && c.m() <= RunProduct.MAX_ROWS, c.m() + " × " + c.n() + " × " + c.k());
+        assertNotNull(RunProduct.plan(c, s.graph()), "runs of 5 taps, 62.5% of the lanes: RunGemm");
+        assertMatchesInterpreter(s, dw, 11, 10);
+        // two input channels (taps in runs of 5, 50 columns), an odd channel count
+        Node dw2 = weightGradient(2, 2, 5, 36);
+        Scheduler.Schedule s2 = Scheduler.schedule(List.of(dw2), n -> false);
+        assertNotNull(RunProduct.plan(contraction(s2), s2.graph()));
+        assertMatchesInterpreter(s2, dw2, 12, 10);
+    }
+
+    @Test
+    void productsWithMoreRowsOrAShortDepthStayOnTheCore() {
+        Scheduler.Schedule conv2 = Scheduler.schedule(List.of(weightGradient(2, 6, 16, 14)), n -> false);
+        assertNull(RunProduct.plan(contraction(conv2), conv2.graph()), "16 channels share the core's packed panels");
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(2, 1, 32, 32), DType.F32);
+        Node w = Node.leaf(Op.Role.INPUT, "w", Shape.of(6, 1, 5, 5), DType.F32);
+        Scheduler.Schedule forward = Scheduler.schedule(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), n -> false);
+        assertNull(RunProduct.plan(contraction(forward), forward.graph()), "depth 25: the core's per-image products");
+        Node a = Node.leaf(Op.Role.INPUT, "a", Shape.of(4, 2048), DType.F32);
+        Node b = Node.leaf(Op.Role.INPUT, "b", Shape.of(2048, 40), DType.F32);
+        Scheduler.Schedule matmul = Scheduler.schedule(List.of(Ops.matmul(a, b)), n -> false);
+        assertNull(RunProduct.plan(contraction(matmul), matmul.graph()), "a plain matrix B is the core's");
+    }
+
+    @Test
+    void aForwardConvolutionWithSixteenChannelsRunsTransposed() {
+        // LeNet's conv2 on 3 images: 16 channels, taps (the depth) scattered, positions along rows of 10
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(3, 6, 14, 14), DType.F32);
+        Node w = Node.leaf(Op.Role.INPUT, "w", Shape.of(16, 6, 5, 5), DType.F32);
+        Node y = Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1);
+        Scheduler.Schedule s = Scheduler.schedule(List.of(y), n -> false);
+        Kernel.Contraction c = contraction(s);
+        JvmProgram.Operand b = patches(c);
+        assertNotNull(b);
+        assertTrue(JvmProgram.transposes(c, b), "taps scattered, positions in rows: transposed");
+        assertTrue(c.epilogue() instanceof Expr.Acc && ProductOutput.of(c, s.graph()).direct(), "transposed back straight into NCHW");
+        assertMatchesInterpreter(s, y, 13, 10);
+        // with a bias and ReLU fused in: transposed back into the product, then the epilogue
+        Node bias = Node.leaf(Op.Role.INPUT, "b", Shape.of(1, 16, 1, 1), DType.F32);
+        Node z = Ops.unary(Op.UnaryFn.RELU, Ops.add(y, Ops.broadcastTo(bias, Shape.of(3, 16, 10, 10))));
+        Scheduler.Schedule fused = Scheduler.schedule(List.of(z), n -> false);
+        Kernel.Contraction fc = contraction(fused);
+        assertTrue(JvmProgram.transposes(fc, patches(fc)));
+        assertFalse(ProductOutput.of(fc, fused.graph()).direct());
+        assertMatchesInterpreter(fused, z, 14, 10);
+        // 6 channels stay untransposed
+        Node w6 = Node.leaf(Op.Role.INPUT, "w", Shape.of(6, 6, 5, 5), DType.F32);
+        Kernel.Contraction six = contraction(Scheduler.schedule(List.of(Ops.conv2d(x, w6, 1, 1, 0, 0, 1, 1)), n -> false));
+        assertFalse(JvmProgram.transposes(six, patches(six)));
+    }
+}
