@@ -517,51 +517,56 @@ final class VectorGemm extends BlockedGemm {
         c70.intoArray(c, co + 7 * ldc);
     }
 
+    /**
+     * 8×16 with A read in place, in 256-bit halves (16 ymm accumulators): the same fma chains as one zmm per row, 13%
+     * faster on Zen 4 (a transposed 16-channel convolution: 433 → 377 µs), whose 512-bit broadcasts and fmas split in two.
+     */
     static void k8x16r(int kc, float[] a, int[] rows, int[] depth, int d0, float[] bp, int bo, int bs, float[] c, int co, int ldc,
                        boolean load) {
         final int o0 = rows[0], o1 = rows[1], o2 = rows[2], o3 = rows[3], o4 = rows[4], o5 = rows[5], o6 = rows[6], o7 = rows[7];
-        FloatVector c00, c10, c20, c30, c40, c50, c60, c70;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (load) {
-            c00 = FloatVector.fromArray(S512, c, co + 0 * ldc);
-            c10 = FloatVector.fromArray(S512, c, co + 1 * ldc);
-            c20 = FloatVector.fromArray(S512, c, co + 2 * ldc);
-            c30 = FloatVector.fromArray(S512, c, co + 3 * ldc);
-            c40 = FloatVector.fromArray(S512, c, co + 4 * ldc);
-            c50 = FloatVector.fromArray(S512, c, co + 5 * ldc);
-            c60 = FloatVector.fromArray(S512, c, co + 6 * ldc);
-            c70 = FloatVector.fromArray(S512, c, co + 7 * ldc);
+            c00 = FloatVector.fromArray(S256, c, co + 0 * ldc); c01 = FloatVector.fromArray(S256, c, co + 0 * ldc + 8);
+            c10 = FloatVector.fromArray(S256, c, co + 1 * ldc); c11 = FloatVector.fromArray(S256, c, co + 1 * ldc + 8);
+            c20 = FloatVector.fromArray(S256, c, co + 2 * ldc); c21 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
+            c30 = FloatVector.fromArray(S256, c, co + 3 * ldc); c31 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
+            c40 = FloatVector.fromArray(S256, c, co + 4 * ldc); c41 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
+            c50 = FloatVector.fromArray(S256, c, co + 5 * ldc); c51 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
+            c60 = FloatVector.fromArray(S256, c, co + 6 * ldc); c61 = FloatVector.fromArray(S256, c, co + 6 * ldc + 8);
+            c70 = FloatVector.fromArray(S256, c, co + 7 * ldc); c71 = FloatVector.fromArray(S256, c, co + 7 * ldc + 8);
         } else {
-            FloatVector z = FloatVector.zero(S512);
-            c00 = z; c10 = z; c20 = z; c30 = z; c40 = z; c50 = z; c60 = z; c70 = z;
+            FloatVector z = FloatVector.zero(S256);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
         }
         for (int p = 0; p < kc; p++) {
             int q = depth[d0 + p], bi = bo + p * bs;
-            FloatVector b0 = FloatVector.fromArray(S512, bp, bi);
-            FloatVector a0 = FloatVector.broadcast(S512, a[o0 + q]);
-            c00 = b0.fma(a0, c00);
-            FloatVector a1 = FloatVector.broadcast(S512, a[o1 + q]);
-            c10 = b0.fma(a1, c10);
-            FloatVector a2 = FloatVector.broadcast(S512, a[o2 + q]);
-            c20 = b0.fma(a2, c20);
-            FloatVector a3 = FloatVector.broadcast(S512, a[o3 + q]);
-            c30 = b0.fma(a3, c30);
-            FloatVector a4 = FloatVector.broadcast(S512, a[o4 + q]);
-            c40 = b0.fma(a4, c40);
-            FloatVector a5 = FloatVector.broadcast(S512, a[o5 + q]);
-            c50 = b0.fma(a5, c50);
-            FloatVector a6 = FloatVector.broadcast(S512, a[o6 + q]);
-            c60 = b0.fma(a6, c60);
-            FloatVector a7 = FloatVector.broadcast(S512, a[o7 + q]);
-            c70 = b0.fma(a7, c70);
+            FloatVector b0 = FloatVector.fromArray(S256, bp, bi), b1 = FloatVector.fromArray(S256, bp, bi + 8);
+            FloatVector x = FloatVector.broadcast(S256, a[o0 + q]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S256, a[o1 + q]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S256, a[o2 + q]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S256, a[o3 + q]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S256, a[o4 + q]);
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S256, a[o5 + q]);
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            x = FloatVector.broadcast(S256, a[o6 + q]);
+            c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+            x = FloatVector.broadcast(S256, a[o7 + q]);
+            c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
         }
-        c00.intoArray(c, co + 0 * ldc);
-        c10.intoArray(c, co + 1 * ldc);
-        c20.intoArray(c, co + 2 * ldc);
-        c30.intoArray(c, co + 3 * ldc);
-        c40.intoArray(c, co + 4 * ldc);
-        c50.intoArray(c, co + 5 * ldc);
-        c60.intoArray(c, co + 6 * ldc);
-        c70.intoArray(c, co + 7 * ldc);
+        c00.intoArray(c, co + 0 * ldc); c01.intoArray(c, co + 0 * ldc + 8);
+        c10.intoArray(c, co + 1 * ldc); c11.intoArray(c, co + 1 * ldc + 8);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + 8);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + 8);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + 8);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + 8);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + 8);
+        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + 8);
     }
 
     static void k8x32r(int kc, float[] a, int[] rows, int[] depth, int d0, float[] bp, int bo, int bs, float[] c, int co, int ldc,
