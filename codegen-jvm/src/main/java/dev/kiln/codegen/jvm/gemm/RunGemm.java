@@ -19,7 +19,7 @@ package dev.kiln.codegen.jvm.gemm;
 public final class RunGemm {
     private RunGemm() {}
 
-    public static final int ROWS = 2, VECTORS = 6;
+    public static final int ROWS = 3, VECTORS = 5;
 
     interface Impl {
         void blocks(int m, int k, float[] a, int aOffset, int[] aRows, int[] aCols, float[] b, int bOffset, int[] bRows,

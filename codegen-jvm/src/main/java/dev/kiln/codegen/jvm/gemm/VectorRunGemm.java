@@ -4,15 +4,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link RunGemm}'s blocks in 8-lane vectors: 2 rows × 6 vectors, twelve accumulators in registers; per depth step six
- * loads of B, two broadcasts of A, twelve fused multiply-adds.
+ * {@link RunGemm}'s blocks in 8-lane vectors: 3 rows × 5 vectors, fifteen accumulators in registers; per depth step five
+ * loads of B, three broadcasts of A, fifteen fused multiply-adds.
  */
 final class VectorRunGemm implements RunGemm.Impl {
     static final VectorRunGemm INSTANCE = new VectorRunGemm();
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
-    /** Per thread: a block's 2 × 6 vectors, on their way to C. */
+    /** Per thread: a block's 3 × 5 vectors, on their way to C. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[RunGemm.ROWS * RunGemm.VECTORS * ColumnRuns.LANES]);
 
     @Override
@@ -21,35 +21,38 @@ final class VectorRunGemm implements RunGemm.Impl {
         int rowBlocks = (m + RunGemm.ROWS - 1) / RunGemm.ROWS, last = runs.vectors() - 1;
         int[] bAt = runs.bAt;
         for (int block = lo; block < hi; block++) {
-            int v0 = block / rowBlocks * RunGemm.VECTORS, i0 = block % rowBlocks * RunGemm.ROWS, i1 = Math.min(i0 + 1, m - 1);
-            int v1 = Math.min(v0 + 1, last), v2 = Math.min(v0 + 2, last), v3 = Math.min(v0 + 3, last);
-            int v4 = Math.min(v0 + 4, last), v5 = Math.min(v0 + 5, last);
-            int b0 = bOffset + bAt[v0], b1 = bOffset + bAt[v1], b2 = bOffset + bAt[v2];
-            int b3 = bOffset + bAt[v3], b4 = bOffset + bAt[v4], b5 = bOffset + bAt[v5];
-            int a0 = aOffset + aRows[i0], a1 = aOffset + aRows[i1];
-            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00;
-            FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00;
+            int v0 = block / rowBlocks * RunGemm.VECTORS, i0 = block % rowBlocks * RunGemm.ROWS;
+            int i1 = Math.min(i0 + 1, m - 1), i2 = Math.min(i0 + 2, m - 1);
+            int v1 = Math.min(v0 + 1, last), v2 = Math.min(v0 + 2, last), v3 = Math.min(v0 + 3, last), v4 = Math.min(v0 + 4, last);
+            int b0 = bOffset + bAt[v0], b1 = bOffset + bAt[v1], b2 = bOffset + bAt[v2], b3 = bOffset + bAt[v3], b4 = bOffset + bAt[v4];
+            int a0 = aOffset + aRows[i0], a1 = aOffset + aRows[i1], a2 = aOffset + aRows[i2];
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c04 = c00;
+            FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00;
             for (int p = 0; p < k; p++) {
                 int row = bRows[p], depth = aCols[p];
                 FloatVector x0 = FloatVector.broadcast(S, a[a0 + depth]), x1 = FloatVector.broadcast(S, a[a1 + depth]);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + depth]);
                 FloatVector y = FloatVector.fromArray(S, b, b0 + row);
                 c00 = x0.fma(y, c00);
                 c10 = x1.fma(y, c10);
+                c20 = x2.fma(y, c20);
                 y = FloatVector.fromArray(S, b, b1 + row);
                 c01 = x0.fma(y, c01);
                 c11 = x1.fma(y, c11);
+                c21 = x2.fma(y, c21);
                 y = FloatVector.fromArray(S, b, b2 + row);
                 c02 = x0.fma(y, c02);
                 c12 = x1.fma(y, c12);
+                c22 = x2.fma(y, c22);
                 y = FloatVector.fromArray(S, b, b3 + row);
                 c03 = x0.fma(y, c03);
                 c13 = x1.fma(y, c13);
+                c23 = x2.fma(y, c23);
                 y = FloatVector.fromArray(S, b, b4 + row);
                 c04 = x0.fma(y, c04);
                 c14 = x1.fma(y, c14);
-                y = FloatVector.fromArray(S, b, b5 + row);
-                c05 = x0.fma(y, c05);
-                c15 = x1.fma(y, c15);
+                c24 = x2.fma(y, c24);
             }
             // through a scratch tile by the intrinsic stores alone: a vector handed to a helper method that the JIT
             // doesn't inline is boxed, and then every vector of the loop above is (a 10x slower step, seen once)
@@ -59,21 +62,23 @@ final class VectorRunGemm implements RunGemm.Impl {
             c02.intoArray(tile, 16);
             c03.intoArray(tile, 24);
             c04.intoArray(tile, 32);
-            c05.intoArray(tile, 40);
-            c10.intoArray(tile, 48);
-            c11.intoArray(tile, 56);
-            c12.intoArray(tile, 64);
-            c13.intoArray(tile, 72);
-            c14.intoArray(tile, 80);
-            c15.intoArray(tile, 88);
+            c10.intoArray(tile, 40);
+            c11.intoArray(tile, 48);
+            c12.intoArray(tile, 56);
+            c13.intoArray(tile, 64);
+            c14.intoArray(tile, 72);
+            c20.intoArray(tile, 80);
+            c21.intoArray(tile, 88);
+            c22.intoArray(tile, 96);
+            c23.intoArray(tile, 104);
+            c24.intoArray(tile, 112);
             for (int r = 0; r < RunGemm.ROWS; r++) {
-                int rowAt = cOffset + cRows[r == 0 ? i0 : i1], from = r * RunGemm.VECTORS * ColumnRuns.LANES;
+                int rowAt = cOffset + cRows[r == 0 ? i0 : r == 1 ? i1 : i2], from = r * RunGemm.VECTORS * ColumnRuns.LANES;
                 keep(tile, from, c, rowAt, runs, v0);
                 keep(tile, from + 8, c, rowAt, runs, v1);
                 keep(tile, from + 16, c, rowAt, runs, v2);
                 keep(tile, from + 24, c, rowAt, runs, v3);
                 keep(tile, from + 32, c, rowAt, runs, v4);
-                keep(tile, from + 40, c, rowAt, runs, v5);
             }
         }
     }

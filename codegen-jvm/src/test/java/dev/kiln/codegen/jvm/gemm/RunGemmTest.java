@@ -100,12 +100,12 @@ class RunGemmTest {
     @Test
     void aWeightGradientsFilterTapsGiveTheCoresBits() {
         // m = 6 output channels, n = 25 taps (runs of 5 along a filter row, 32 apart), depth over 3 images of 8×8
-        // positions; C row-major 6 × 25. 6 rows are 3 row blocks; 5 vectors are one block repeating its last vector
+        // positions; C row-major 6 × 25: 2 row blocks of 3, the 5 vectors one block
         int[] bRows = new int[3 * 64];
         for (int p = 0; p < bRows.length; p++) bRows[p] = p / 64 * 1024 + p / 8 % 8 * 32 + p % 8;
         Problem pr = Problem.random(1, 6, bRows.length, bRows, runs(25, 5, 27), 0);
         check(pr, strided(6, 25), strided(25, 1), 0, Integer.MAX_VALUE);
-        // an odd row count (the last row block repeats its row) and a C with row padding and an offset
+        // 5 rows (the last row block repeats its last row) and a C with row padding and an offset
         Problem odd = Problem.random(2, 5, bRows.length, bRows, runs(25, 5, 27), 0);
         check(odd, strided(5, 31), strided(25, 1), 7, 1);
     }
@@ -120,7 +120,7 @@ class RunGemmTest {
         int[] cCols = new int[bCols.length];
         for (int x = 0; x < cCols.length; x++) cCols[x] = x + (x >= 5 ? 100 : 0);
         int[] bRows = strided(40, 97);
-        for (int m : new int[] {1, 2, 3, 8}) {
+        for (int m : new int[] {1, 2, 3, 8}) {                // 8 vectors: a second block repeating its last; 8 rows: 3 blocks
             Problem pr = Problem.random(10 + m, m, 40, bRows, bCols, 4);
             for (int split : new int[] {0, 1, 3}) check(pr, strided(m, 300), cCols, 2, split);
         }
