@@ -134,7 +134,7 @@ final class JvmProgram implements Program {
      * offset tables when they are other plain reads whose rows and columns separate (a convolution's patches), else
      * packed by generated code. Large NCHW convolutions without an epilogue run one product per image
      * ({@link ImageBlocks}); convolutions with more than {@link #TRANSPOSED_MIN_M} and at most a panel of output channels run
-     * transposed. Weight gradients with few output channels and a long depth go to {@link RunProduct} first.
+     * transposed. Products with few rows, a long depth and patches as B (weight gradients) go to {@link RunProduct} first.
      */
     static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
         Step runs = RunProduct.of(c, generated, graph, profile, step);
@@ -164,16 +164,18 @@ final class JvmProgram implements Program {
         Object packA = a == null ? HostBuffer.allocate(t, padded(c.m(), rows) * c.k()).array() : null;
         Object packB = b == null ? HostBuffer.allocate(t, padded(c.n(), cols) * c.k()).array() : null;
         boolean aPanels = a == null && rows > 0, bPanels = b == null && cols > 0;
-        Object temp = inPlace ? null : HostBuffer.allocate(t, c.m() * c.n()).array();
+
         // few output channels (more than TRANSPOSED_MIN_M, at most one panel) and patches whose one side runs along image
         // rows while the other, the filter taps, is scattered: C^T = B^T·A^T, so the core reads the patches in place row
         // by row against one panel of the other operand (BlockedGemm.readsRowsInPlace) instead of packing them. A weight
-        // gradient's patches have the taps as columns; a forward convolution's have them as depth (LeNet's conv2: 611 ->
-        // 455 us + 63 us to transpose back). C^T is transposed back straight into the output when it has no epilogue.
+        // gradient's patches have the taps as columns; a forward convolution's have them as depth (LeNet's conv2 in the
+        // step: 630-660 -> 492-502 us with the transpose back). C^T goes back straight into the output when it has no
+        // epilogue.
         boolean transposed = viaTables && transposes(c, b);
         float[] productT = transposed ? new float[c.m() * c.n()] : null;
-        ProductOutput direct = transposed ? ProductOutput.of(c, graph) : null;
-        boolean noEpilogue = plainStore || (direct != null && direct.direct());
+        ProductOutput output = transposed ? ProductOutput.of(c, graph) : null;
+        boolean direct = output != null && output.direct(), noEpilogue = plainStore || direct;
+        Object temp = inPlace || direct ? null : HostBuffer.allocate(t, c.m() * c.n()).array();
         long work = (long) c.m() * c.n();
         ImageBlocks images = t == DType.F32 && aIn != null && bIn != null ? ImageBlocks.of(c, bIn, bCols) : null;
         if (images != null) return images.step(c, aIn, bIn, aRows, aCols, bRows, profile, step);
@@ -192,8 +194,8 @@ final class JvmProgram implements Program {
                 if (transposed) {
                     Gemm.best().sgemmIndexed(c.n(), c.m(), c.k(), (float[]) bArr, bOff, bCols, bRows, (float[]) aArr, aOff, aCols, aRows,
                             productT, 0, c.m(), false, Threads.parallelism());
-                    if (direct.direct()) transposeBack(productT, c.m(), c.n(), (float[]) buffers[c.output()], direct.offset(batch), direct.rows(), direct.cols());
-                    else transposeBack(productT, c.m(), c.n(), (float[]) cArr, cOff, direct.rows(), direct.cols());
+                    if (direct) transposeBack(productT, c.m(), c.n(), (float[]) buffers[c.output()], output.offset(batch), output.rows(), output.cols());
+                    else transposeBack(productT, c.m(), c.n(), (float[]) cArr, cOff, output.rows(), output.cols());
                 } else if (viaTables) {
                     Gemm.best().sgemmIndexed(c.m(), c.n(), c.k(), (float[]) aArr, aOff, aRows, aCols,
                             (float[]) bArr, bOff, bRows, bCols, (float[]) cArr, cOff, c.n(), false, Threads.parallelism());
@@ -224,8 +226,12 @@ final class JvmProgram implements Program {
 
     /** Whether the contraction runs transposed (see {@link #contraction}), given its B read in place (or null). */
     static boolean transposes(Kernel.Contraction c, Operand b) {
-        return b != null && b.rows != null && b.cols.mostlyContiguous() != b.rows.mostlyContiguous()
-                && c.m() > TRANSPOSED_MIN_M && c.m() <= Gemm.best().panelCols();
+        if (b == null || b.rows == null || c.m() <= TRANSPOSED_MIN_M) return false;
+        boolean tapsAsColumns = !b.cols.mostlyContiguous() && b.rows.mostlyContiguous();    // a weight gradient
+        boolean tapsAsDepth = b.cols.mostlyContiguous() && !b.rows.mostlyContiguous();      // a forward convolution
+        // the forward one needs the core's narrow rows kernel (at most half a panel of channels), else the core packs
+        // the transposed patches one element at a time
+        return (tapsAsColumns && c.m() <= Gemm.best().panelCols()) || (tapsAsDepth && c.m() <= Gemm.best().panelCols() / 2);
     }
 
     /** {@code out[offset + rows[i] + cols[j]] = productT[j·m + i]}: a transposed product back into place. */
@@ -244,7 +250,7 @@ final class JvmProgram implements Program {
     static final int TRANSPOSED_MIN_M = 8;
 
     /** {@code size} rounded up to whole panels of {@code width} (unchanged when 0: row-major). */
-    private static int padded(int size, int width) {
+    static int padded(int size, int width) {
         return width == 0 ? size : (size + width - 1) / width * width;
     }
 

@@ -9,39 +9,62 @@ import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
 
 /**
- * A float32 contraction with few rows and a long depth whose B is a convolution's patches read through offset tables (a
- * weight gradient: B's columns are the filter taps, in runs along filter rows): run by {@link RunGemm}, which reads B in
- * place, where the GEMM core would pack all of its k × n values for a handful of rows to share (LeNet's conv1 weight
- * gradient, 6 × 25 outputs over 50,176 depths: 680 -> 476 us in the training step). A is read in place when it is a
- * plain read, else packed by the generated code (in whatever layout that writes). C goes straight to the output when
- * there is no epilogue and the output index separates into row and column offsets, else to a row-major product that the
- * generated epilogue reads, as for the core.
+ * A float32 contraction with few rows and a long depth whose B is read through offset tables with its columns in runs,
+ * such as a weight gradient's patches (B's columns are the filter taps, in runs along filter rows): run by
+ * {@link RunGemm}, which reads B in place, where the GEMM core would pack all of its k × n values for a handful of rows
+ * to share (LeNet's conv1 weight gradient, 6 × 25 outputs over 50,176 depths: 680 → 253-277 µs in the training step).
+ * A is read in place when it is a plain read, else packed by the generated code (in whatever layout that writes). C goes
+ * straight to the output when there is no epilogue and the output index separates into row and column offsets, else to
+ * a row-major product that the generated epilogue reads, as for the core.
  */
 final class RunProduct {
     private RunProduct() {}
 
     /**
      * Only products of at most this many rows: LeNet's conv2 (16 channels) ran slower than on the core both forward
-     * (984 vs 630 us) and as a weight gradient (936 vs 490 us): its runs of 5 or 10 fill 62.5% of the lanes, and the
-     * core's packed panels pay for themselves when 16 rows share them.
+     * (984 vs 630 µs) and as a weight gradient (936 vs 490 µs): its runs of 5 or 10 fill 62.5% of the lanes, and the
+     * core's packed panels pay for themselves when 16 rows share them. (Measured with blocks of 2 rows × 6 vectors.)
      */
     static final int MAX_ROWS = 8;
 
     /**
      * Only products at least this deep: LeNet's conv1 forward (k = 25, runs of 28) gained nothing over the core's
-     * per-image products (446 vs 420 us).
+     * per-image products (446 vs 420 µs, blocks of 2 × 6); a short depth leaves each block's stores unamortized.
      */
     static final int MIN_DEPTH = 1024;
 
+    /**
+     * What a product runs on: B read in place, its columns' vectors, and where C goes. Only the columns' share of useful
+     * lanes is weighed against {@link ColumnRuns#MIN_UTILIZATION}: the rows an edge block repeats (at most 2) are no more
+     * than the GEMM core's 8-row tiles compute for nothing on products of fewer than 8 rows.
+     */
+    record Plan(Operand b, ColumnRuns runs, ProductOutput out) {}
+
+    /** The plan, or null when the contraction stays on the GEMM core. */
+    static Plan plan(Kernel.Contraction c, KernelGraph graph) {
+        if (!RunGemm.available() || c.a().dtype() != DType.F32 || c.m() > MAX_ROWS || c.k() < MIN_DEPTH) return null;
+        Operand b = Operand.inPlace(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M);
+        if (b == null || b.rows == null) return null;                                  // only patches: plain matrices keep the core
+        long low = Long.MAX_VALUE, high = Long.MIN_VALUE;
+        for (int batch = 0; batch < c.batch(); batch++) {
+            low = Math.min(low, (long) b.offset(batch) + b.rows.min());
+            high = Math.max(high, (long) b.offset(batch) + b.rows.max());
+        }
+        ProductOutput out = ProductOutput.of(c, graph);
+        ColumnRuns runs = ColumnRuns.of(b.cols.values(), out.cols(), low, high, graph.buffer(b.buffer).shape().numel());
+        return runs == null || runs.utilization() < ColumnRuns.MIN_UTILIZATION ? null : new Plan(b, runs, out);
+    }
+
     /** The step, or null when the contraction isn't one for {@link RunGemm}. */
     static JvmProgram.Step of(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
-        ColumnRuns runs = plan(c, graph);
-        if (runs == null) return null;
-        Operand b = Operand.inPlace(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M);
-        ProductOutput out = ProductOutput.of(c, graph);
+        Plan plan = plan(c, graph);
+        if (plan == null) return null;
+        Operand b = plan.b();
+        ColumnRuns runs = plan.runs();
+        ProductOutput out = plan.out();
         Operand a = Operand.inPlace(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N);
         int panel = generated.panelRows();
-        float[] packed = a == null ? new float[(c.m() + Math.max(panel, 1) - 1) / Math.max(panel, 1) * Math.max(panel, 1) * c.k()] : null;
+        float[] packed = a == null ? new float[JvmProgram.padded(c.m(), panel) * c.k()] : null;
         int[] aRows = (a != null ? Operand.rowTable(a, c.m(), 0) : packedRows(c, panel, generated.aColumnMajor())).values();
         int[] aCols = (a != null ? Operand.colTable(a, c.k(), 0) : packedCols(c, panel, generated.aColumnMajor())).values();
         int[] bRows = b.rows.values();
@@ -77,20 +100,6 @@ final class RunProduct {
                 }
             }
         };
-    }
-
-    /** How RunGemm covers the product's columns, or null when the contraction stays on the GEMM core. */
-    static ColumnRuns plan(Kernel.Contraction c, KernelGraph graph) {
-        if (!RunGemm.available() || c.a().dtype() != DType.F32 || c.m() > MAX_ROWS || c.k() < MIN_DEPTH) return null;
-        Operand b = Operand.inPlace(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M);
-        if (b == null || b.rows == null) return null;                                  // only patches: plain matrices keep the core
-        long low = Long.MAX_VALUE, high = Long.MIN_VALUE;
-        for (int batch = 0; batch < c.batch(); batch++) {
-            low = Math.min(low, (long) b.offset(batch) + b.rows.min());
-            high = Math.max(high, (long) b.offset(batch) + b.rows.max());
-        }
-        ColumnRuns runs = ColumnRuns.of(b.cols.values(), ProductOutput.of(c, graph).cols(), low, high, graph.buffer(b.buffer).shape().numel());
-        return runs == null || runs.utilization() < ColumnRuns.MIN_UTILIZATION ? null : runs;
     }
 
     /** Row offsets of A as the generated packer writes it: panels of {@code panel} rows, or column- or row-major. */

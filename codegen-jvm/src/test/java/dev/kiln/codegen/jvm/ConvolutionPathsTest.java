@@ -62,6 +62,41 @@ class ConvolutionPathsTest {
     }
 
     @Test
+    void aWeightGradientWhoseOutputGradientIsComputedIsPackedThenRunAlongItsTaps() {
+        assumeTrue(RunGemm.available(), "RunGemm needs --add-modules jdk.incubator.vector (the test argLine adds it)");
+        // dY = relu(g) fused into the product: A is packed by the generated code (in the core's panel layout)
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(2, 1, 36, 36), DType.F32);
+        Node g = Node.leaf(Op.Role.INPUT, "g", Shape.of(2, 6, 32, 32), DType.F32);
+        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(6, 1, 5, 5), DType.F32);
+        Node dw = Autodiff.gradients(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), List.of(Ops.unary(Op.UnaryFn.RELU, g)), List.of(w)).get(0);
+        Scheduler.Schedule s = Scheduler.schedule(List.of(dw), n -> false);
+        Kernel.Contraction c = contraction(s);
+        assertNull(JvmProgram.Operand.inPlace(c.a(), c, Kernel.Contraction.M, Kernel.Contraction.K, Kernel.Contraction.N),
+                "A is relu(g): packed\n" + dev.kiln.ir.kernel.Kernels.format(s.graph()));
+        assertNotNull(RunProduct.plan(c, s.graph()));
+        assertMatchesInterpreter(s, dw, 15, 10);
+    }
+
+    @Test
+    void aProductWithAnEpilogueGoesThroughARowMajorProduct() {
+        assumeTrue(RunGemm.available(), "RunGemm needs --add-modules jdk.incubator.vector (the test argLine adds it)");
+        // relu(A·B + bias) with A 6 × 2048 and B a permuted view of a [1024, 2, 25] tensor (rows in two digits, columns
+        // one run of 25): RunGemm into a row-major product, then the fused bias and ReLU
+        Node a = Node.leaf(Op.Role.INPUT, "a", Shape.of(6, 2048), DType.F32);
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(1024, 2, 25), DType.F32);
+        Node b = Ops.reshape(Ops.permute(x, List.of(1, 0, 2)), Shape.of(2048, 25));
+        Node bias = Node.leaf(Op.Role.INPUT, "bias", Shape.of(25), DType.F32);
+        Node y = Ops.unary(Op.UnaryFn.RELU, Ops.add(Ops.matmul(a, b), Ops.broadcastTo(bias, Shape.of(6, 25))));
+        Scheduler.Schedule s = Scheduler.schedule(List.of(y), n -> false);
+        Kernel.Contraction c = contraction(s);
+        assertFalse(c.epilogue() instanceof Expr.Acc, "bias and ReLU fused\n" + dev.kiln.ir.kernel.Kernels.format(s.graph()));
+        RunProduct.Plan plan = RunProduct.plan(c, s.graph());
+        assertNotNull(plan, dev.kiln.ir.kernel.Kernels.format(s.graph()));
+        assertFalse(plan.out().direct());
+        assertMatchesInterpreter(s, y, 16, 10);
+    }
+
+    @Test
     void productsWithMoreRowsOrAShortDepthStayOnTheCore() {
         Scheduler.Schedule conv2 = Scheduler.schedule(List.of(weightGradient(2, 6, 16, 14)), n -> false);
         assertNull(RunProduct.plan(contraction(conv2), conv2.graph()), "16 channels share the core's packed panels");
@@ -86,6 +121,7 @@ class ConvolutionPathsTest {
         JvmProgram.Operand b = patches(c);
         assertNotNull(b);
         assertTrue(JvmProgram.transposes(c, b), "taps scattered, positions in rows: transposed");
+        assertNull(JvmProgram.ImageBlocks.of(c, b, b.cols), "100 positions per image: no per-image products first");
         assertTrue(c.epilogue() instanceof Expr.Acc && ProductOutput.of(c, s.graph()).direct(), "transposed back straight into NCHW");
         assertMatchesInterpreter(s, y, 13, 10);
         // with a bias and ReLU fused in: transposed back into the product, then the epilogue

@@ -346,7 +346,7 @@ abstract class BlockedGemm implements Gemm {
      * B one panel wide (a convolution's few output channels): where A's rows are scattered (a weight gradient's filter
      * taps, which would pack one element at a time) while its depth runs consecutively (along image rows); or where B is
      * at most half a panel, which the rows kernel covers with a narrower tile than the packed kernels' (a forward
-     * convolution's patches, transposed, against 16 channels: 840 -> 455 us for LeNet's conv2).
+     * convolution's patches, transposed, against 16 channels: 840 -> 455 us for LeNet's conv2, packed vs in place).
      */
     private boolean readsRowsInPlace(Src a, int n) {
         return a.rows() != null && n <= nr && rowsKernelWidth(n) > 0

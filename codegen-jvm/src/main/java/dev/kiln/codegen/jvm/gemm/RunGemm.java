@@ -4,8 +4,8 @@ package dev.kiln.codegen.jvm.gemm;
  * Products {@code C[i][j] = Σ_p A[i][p]·B[p][j]} with few rows whose B columns run consecutively in memory, such as a
  * convolution's patches (columns: output positions along image rows; or, for a weight gradient, filter taps along a
  * filter row): vectorized along those runs, B read in place, so nothing is packed. The GEMM core would copy all of B into
- * panels first, which costs more than the multiply-adds when few rows of A share the copy (LeNet's convolutions:
- * 6 or 16 output channels).
+ * panels first, which costs more than the multiply-adds when few rows of A share the copy (LeNet's conv1 weight
+ * gradient: 6 output channels).
  *
  * <p>Operands are given by offset tables ({@code A[i][p] = a[aOffset + aRows[i] + aCols[p]]}, {@code B[p][j] =
  * b[bOffset + bRows[p] + bCols[j]]}), the columns of B and of C by {@link ColumnRuns}, and C's element (i, j) is at
