@@ -28,8 +28,9 @@ final class RunProduct {
     static final int MAX_ROWS = 8;
 
     /**
-     * Only products at least this deep: LeNet's conv1 forward (k = 25, runs of 28) gained nothing over the core's
-     * per-image products (446 vs 420 µs, blocks of 2 × 6); a short depth leaves each block's stores unamortized.
+     * Products less deep than this only when their vectors are stored whole ({@link ColumnRuns#whole}): a short depth
+     * leaves little work per block to pay for copying partial vectors' lanes. LeNet's conv1 forward (k = 25, runs of 28)
+     * stores whole vectors: 430 → 294-307 µs against the core's per-image products.
      */
     static final int MIN_DEPTH = 1024;
 
@@ -42,7 +43,7 @@ final class RunProduct {
 
     /** The plan, or null when the contraction stays on the GEMM core. */
     static Plan plan(Kernel.Contraction c, KernelGraph graph) {
-        if (!RunGemm.available() || c.a().dtype() != DType.F32 || c.m() > MAX_ROWS || c.k() < MIN_DEPTH) return null;
+        if (!RunGemm.available() || c.a().dtype() != DType.F32 || c.m() > MAX_ROWS) return null;
         Operand b = Operand.inPlace(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M);
         if (b == null || b.rows == null) return null;                                  // only patches: plain matrices keep the core
         long low = Long.MAX_VALUE, high = Long.MIN_VALUE;
@@ -52,7 +53,8 @@ final class RunProduct {
         }
         ProductOutput out = ProductOutput.of(c, graph);
         ColumnRuns runs = ColumnRuns.of(b.cols.values(), out.cols(), low, high, graph.buffer(b.buffer).shape().numel());
-        return runs == null || runs.utilization() < ColumnRuns.MIN_UTILIZATION ? null : new Plan(b, runs, out);
+        if (runs == null || runs.utilization() < ColumnRuns.MIN_UTILIZATION || (c.k() < MIN_DEPTH && !runs.whole())) return null;
+        return new Plan(b, runs, out);
     }
 
     /** The step, or null when the contraction isn't one for {@link RunGemm}. */

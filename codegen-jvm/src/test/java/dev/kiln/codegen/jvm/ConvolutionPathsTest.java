@@ -100,14 +100,28 @@ class ConvolutionPathsTest {
     void productsWithMoreRowsOrAShortDepthStayOnTheCore() {
         Scheduler.Schedule conv2 = Scheduler.schedule(List.of(weightGradient(2, 6, 16, 14)), n -> false);
         assertNull(RunProduct.plan(contraction(conv2), conv2.graph()), "16 channels share the core's packed panels");
-        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(2, 1, 32, 32), DType.F32);
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(2, 1, 10, 10), DType.F32);
         Node w = Node.leaf(Op.Role.INPUT, "w", Shape.of(6, 1, 5, 5), DType.F32);
         Scheduler.Schedule forward = Scheduler.schedule(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), n -> false);
-        assertNull(RunProduct.plan(contraction(forward), forward.graph()), "depth 25: the core's per-image products");
+        assertNull(RunProduct.plan(contraction(forward), forward.graph()), "depth 25 and output rows of 6 (partial vectors): the core");
         Node a = Node.leaf(Op.Role.INPUT, "a", Shape.of(4, 2048), DType.F32);
         Node b = Node.leaf(Op.Role.INPUT, "b", Shape.of(2048, 40), DType.F32);
         Scheduler.Schedule matmul = Scheduler.schedule(List.of(Ops.matmul(a, b)), n -> false);
         assertNull(RunProduct.plan(contraction(matmul), matmul.graph()), "a plain matrix B is the core's");
+    }
+
+    @Test
+    void aForwardConvolutionWithFewChannelsAndLongRowsStoresWholeVectors() {
+        assumeTrue(RunGemm.available(), "RunGemm needs --add-modules jdk.incubator.vector (the test argLine adds it)");
+        // LeNet's conv1 on 3 images: 6 channels, output rows of 28 (vectors at 0, 8, 16 and 20), depth 25, into NCHW
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(3, 1, 32, 32), DType.F32);
+        Node w = Node.leaf(Op.Role.INPUT, "w", Shape.of(6, 1, 5, 5), DType.F32);
+        Node y = Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1);
+        Scheduler.Schedule s = Scheduler.schedule(List.of(y), n -> false);
+        RunProduct.Plan plan = RunProduct.plan(contraction(s), s.graph());
+        assertNotNull(plan);
+        assertTrue(plan.runs().whole() && plan.out().direct(), "whole vectors straight into the output");
+        assertMatchesInterpreter(s, y, 17, 10);
     }
 
     @Test

@@ -21,6 +21,7 @@ public final class ColumnRuns {
 
     final int[] bAt, cAt, first, count;
     private final int columns;
+    private final boolean whole;
 
     private ColumnRuns(int[] bAt, int[] cAt, int[] first, int[] count, int columns) {
         this.bAt = bAt;
@@ -28,10 +29,14 @@ public final class ColumnRuns {
         this.first = first;
         this.count = count;
         this.columns = columns;
+        this.whole = Arrays.stream(count).allMatch(x -> x == LANES);
     }
 
     /** The number of vectors. */
     public int vectors() { return bAt.length; }
+
+    /** Whether every vector's lanes are all C's (every run is 8 or more long): vectors are stored whole. */
+    public boolean whole() { return whole; }
 
     /** Columns over lanes computed: the share of the multiply-adds that are kept. */
     public double utilization() { return (double) columns / (LANES * (double) vectors()); }

@@ -125,6 +125,7 @@ class RunGemmTest {
             for (int split : new int[] {0, 1, 3}) check(pr, strided(m, 300), cCols, 2, split);
         }
         ColumnRuns runs = Problem.random(3, 2, 40, bRows, bCols, 4).runs(cCols);
+        assertTrue(!runs.whole(), "short runs: through the scratch tile");
         // runs 5 | 6 (B's run of 11 broken by C) | 3 | 8 | 17 (0-7, 8-15 and an overlapping 9-16) | 1
         assertEquals(1 + 1 + 1 + 1 + 3 + 1, runs.vectors());
         assertEquals(40.0 / 64, runs.utilization(), 1e-12);
@@ -154,17 +155,19 @@ class RunGemmTest {
 
     @Test
     void longRunsStoreWholeVectorsIntoAnNchwOutput() {
-        // a forward convolution's positions: 2 images of 6 rows of 12 in B (rows 16 apart), stored NCHW (2 channels)
+        // a forward convolution's positions: 2 images of 6 rows of 12 in B (rows 16 apart), stored NCHW (4 channels:
+        // one block of 3 rows and one repeating its row)
         int[] bCols = new int[2 * 6 * 12], cCols = new int[bCols.length];
         for (int x = 0; x < bCols.length; x++) {
             bCols[x] = x / 72 * 256 + x / 12 % 6 * 16 + x % 12;
-            cCols[x] = x / 72 * 2 * 72 + x % 72;
+            cCols[x] = x / 72 * 4 * 72 + x % 72;
         }
-        Problem pr = Problem.random(5, 2, 9, strided(9, 1), bCols, 8);
+        Problem pr = Problem.random(5, 4, 9, strided(9, 1), bCols, 8);
         ColumnRuns runs = pr.runs(cCols);
         assertEquals(2 * 12, runs.vectors(), "two vectors (0-7, 4-11) per output row of 12");
         for (int v = 0; v < runs.vectors(); v++) assertEquals(ColumnRuns.LANES, runs.count[v]);
+        assertTrue(runs.whole(), "stored whole, straight into C");
         assertArrayEquals(new int[] {0, 4}, Arrays.copyOf(runs.cAt, 2));
-        check(pr, strided(2, 72), cCols, 0, 5);
+        check(pr, strided(4, 72), cCols, 0, 5);
     }
 }
