@@ -133,8 +133,9 @@ final class JvmProgram implements Program {
      * A contraction: operands read in place when they are strided views of a buffer, gathered by the GEMM core through
      * offset tables when they are other plain reads whose rows and columns separate (a convolution's patches), else
      * packed by generated code. Large NCHW convolutions without an epilogue run one product per image
-     * ({@link ImageBlocks}); convolutions with more than {@link #TRANSPOSED_MIN_M} and at most a panel of output channels run
-     * transposed. Products with few rows, a long depth and patches as B (weight gradients) go to {@link RunProduct} first.
+     * ({@link ImageBlocks}); convolutions with more than {@link #TRANSPOSED_MIN_M} output channels run transposed when the
+     * core reads their patches in place ({@link #transposes}). Products with few rows and patches as B go to
+     * {@link RunProduct} first (LeNet's conv1: its forward convolution and weight gradient).
      */
     static Step contraction(Kernel.Contraction c, ContractionKernel generated, KernelGraph graph, KernelProfile profile, int step) {
         Step runs = RunProduct.of(c, generated, graph, profile, step);
@@ -229,9 +230,9 @@ final class JvmProgram implements Program {
         if (b == null || b.rows == null || c.m() <= TRANSPOSED_MIN_M) return false;
         boolean tapsAsColumns = !b.cols.mostlyContiguous() && b.rows.mostlyContiguous();    // a weight gradient
         boolean tapsAsDepth = b.cols.mostlyContiguous() && !b.rows.mostlyContiguous();      // a forward convolution
-        // the forward one needs the core's narrow rows kernel (at most half a panel of channels), else the core packs
-        // the transposed patches one element at a time
-        return (tapsAsColumns && c.m() <= Gemm.best().panelCols()) || (tapsAsDepth && c.m() <= Gemm.best().panelCols() / 2);
+        // the forward one needs the core's narrow rows kernel (Gemm.readsRowsNarrowly), else the core packs the
+        // transposed patches one element at a time
+        return (tapsAsColumns && c.m() <= Gemm.best().panelCols()) || (tapsAsDepth && Gemm.best().readsRowsNarrowly(c.m()));
     }
 
     /** {@code out[offset + rows[i] + cols[j]] = productT[j·m + i]}: a transposed product back into place. */

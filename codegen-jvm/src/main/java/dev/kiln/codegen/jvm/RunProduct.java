@@ -9,10 +9,12 @@ import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
 
 /**
- * A float32 contraction with few rows and a long depth whose B is read through offset tables with its columns in runs,
- * such as a weight gradient's patches (B's columns are the filter taps, in runs along filter rows): run by
- * {@link RunGemm}, which reads B in place, where the GEMM core would pack all of its k × n values for a handful of rows
- * to share (LeNet's conv1 weight gradient, 6 × 25 outputs over 50,176 depths: 680 → 253-277 µs in the training step).
+ * A float32 contraction with few rows whose B is read through offset tables with its columns in runs, such as a
+ * convolution's patches (a weight gradient's columns are the filter taps, in runs along filter rows; a forward
+ * convolution's are output positions, in runs along output rows): run by {@link RunGemm}, which reads B in place, where
+ * the GEMM core would pack all of its k × n values for a handful of rows to share. LeNet's conv1 in the training step
+ * (bench profile): weight gradient, 6 × 25 outputs over 50,176 depths, 680 → 265-287 µs; forward, 6 × 50,176 outputs
+ * over 25 depths, 430 → 265-293 µs.
  * A is read in place when it is a plain read, else packed by the generated code (in whatever layout that writes). C goes
  * straight to the output when there is no epilogue and the output index separates into row and column offsets, else to
  * a row-major product that the generated epilogue reads, as for the core.
@@ -30,14 +32,14 @@ final class RunProduct {
     /**
      * Products less deep than this only when their vectors are stored whole ({@link ColumnRuns#whole}): a short depth
      * leaves little work per block to pay for copying partial vectors' lanes. LeNet's conv1 forward (k = 25, runs of 28)
-     * stores whole vectors: 430 → 294-307 µs against the core's per-image products.
+     * stores whole vectors: 430 → 265-293 µs against the core's per-image products.
      */
     static final int MIN_DEPTH = 1024;
 
     /**
      * What a product runs on: B read in place, its columns' vectors, and where C goes. Only the columns' share of useful
-     * lanes is weighed against {@link ColumnRuns#MIN_UTILIZATION}: the rows an edge block repeats (at most 2) are no more
-     * than the GEMM core's 8-row tiles compute for nothing on products of fewer than 8 rows.
+     * lanes is weighed against {@link ColumnRuns#MIN_UTILIZATION}, not the rows or vectors an edge block repeats: with at
+     * most 8 rows those are of the order of what the core's row tiles and column panels compute for nothing.
      */
     record Plan(Operand b, ColumnRuns runs, ProductOutput out) {}
 

@@ -1,6 +1,7 @@
 package dev.kiln.codegen.jvm;
 
 import static dev.kiln.codegen.jvm.IndexedOperandTest.assertMatchesInterpreter;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -21,9 +22,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which way the JVM backend runs a convolution's products, and that each way computes the convolution: weight gradients
- * with few channels and a long depth on {@link RunProduct} (B read in place along the filter taps), forward
- * convolutions and weight gradients with 9 to 32 channels transposed (the core reading the patches in place row by row).
+ * Which way the JVM backend runs a convolution's products, and that each way computes the convolution: products with
+ * at most 8 channels on {@link RunProduct} (B read in place along the filter taps or the output rows), weight gradients
+ * with 9 to 32 channels and forward convolutions with as many as the core's narrow rows kernel covers transposed (the
+ * core reading the patches in place row by row).
  */
 class ConvolutionPathsTest {
 
@@ -122,6 +124,28 @@ class ConvolutionPathsTest {
         assertNotNull(plan);
         assertTrue(plan.runs().whole() && plan.out().direct(), "whole vectors straight into the output");
         assertMatchesInterpreter(s, y, 17, 10);
+        // with LeNet's bias and ReLU fused: into a row-major product, then the epilogue
+        Node bias = Node.leaf(Op.Role.INPUT, "b", Shape.of(1, 6, 1, 1), DType.F32);
+        Node z = Ops.unary(Op.UnaryFn.RELU, Ops.add(y, Ops.broadcastTo(bias, Shape.of(3, 6, 28, 28))));
+        Scheduler.Schedule fused = Scheduler.schedule(List.of(z), n -> false);
+        RunProduct.Plan fusedPlan = RunProduct.plan(contraction(fused), fused.graph());
+        assertNotNull(fusedPlan);
+        assertTrue(fusedPlan.runs().whole() && !fusedPlan.out().direct());
+        assertMatchesInterpreter(fused, z, 18, 10);
+        // a vertical stride and a dilation only move B's rows: still whole runs of 28 and 24
+        Node strided = Ops.conv2d(x, w, 2, 1, 0, 0, 1, 1), dilated = Ops.conv2d(x, w, 1, 1, 0, 0, 2, 2);
+        for (Node v : List.of(strided, dilated)) {
+            Scheduler.Schedule sv = Scheduler.schedule(List.of(v), n -> false);
+            RunProduct.Plan pv = RunProduct.plan(contraction(sv), sv.graph());
+            assertNotNull(pv);
+            assertTrue(pv.runs().whole());
+            assertMatchesInterpreter(sv, v, 19, 10);
+        }
+        // a horizontal stride leaves runs of 1, padding a masked load: both stay on the core
+        Scheduler.Schedule wide = Scheduler.schedule(List.of(Ops.conv2d(x, w, 1, 2, 0, 0, 1, 1)), n -> false);
+        assertNull(RunProduct.plan(contraction(wide), wide.graph()));
+        Scheduler.Schedule padded = Scheduler.schedule(List.of(Ops.conv2d(x, w, 1, 1, 2, 2, 1, 1)), n -> false);
+        assertNull(RunProduct.plan(contraction(padded), padded.graph()));
     }
 
     @Test
@@ -134,16 +158,17 @@ class ConvolutionPathsTest {
         Kernel.Contraction c = contraction(s);
         JvmProgram.Operand b = patches(c);
         assertNotNull(b);
-        assertTrue(JvmProgram.transposes(c, b), "taps scattered, positions in rows: transposed");
+        boolean narrow = dev.kiln.codegen.jvm.gemm.Gemm.best().readsRowsNarrowly(16);
+        assertEquals(narrow, JvmProgram.transposes(c, b), "taps scattered, positions in rows: transposed where the core reads them in place");
         assertNull(JvmProgram.ImageBlocks.of(c, b, b.cols), "100 positions per image: no per-image products first");
-        assertTrue(c.epilogue() instanceof Expr.Acc && ProductOutput.of(c, s.graph()).direct(), "transposed back straight into NCHW");
+        assertTrue(c.epilogue() instanceof Expr.Acc && ProductOutput.of(c, s.graph()).direct(), "(transposed back) straight into NCHW");
         assertMatchesInterpreter(s, y, 13, 10);
         // with a bias and ReLU fused in: transposed back into the product, then the epilogue
         Node bias = Node.leaf(Op.Role.INPUT, "b", Shape.of(1, 16, 1, 1), DType.F32);
         Node z = Ops.unary(Op.UnaryFn.RELU, Ops.add(y, Ops.broadcastTo(bias, Shape.of(3, 16, 10, 10))));
         Scheduler.Schedule fused = Scheduler.schedule(List.of(z), n -> false);
         Kernel.Contraction fc = contraction(fused);
-        assertTrue(JvmProgram.transposes(fc, patches(fc)));
+        assertEquals(narrow, JvmProgram.transposes(fc, patches(fc)));
         assertFalse(ProductOutput.of(fc, fused.graph()).direct());
         assertMatchesInterpreter(fused, z, 14, 10);
         // 6 channels stay untransposed

@@ -358,6 +358,10 @@ abstract class BlockedGemm implements Gemm {
         return 0;
     }
 
+    @Override public final boolean readsRowsNarrowly(int n) {
+        return n <= nr && rowsKernelWidth(n) > 0 && rowsKernelWidth(n) < nr;
+    }
+
     /**
      * Full tile with A read in place: {@code C[i][j] = fma chain over p < kc of a[rows[i] + depth[d0 + p]] * bp[bo + p*bs + j]}
      * for i < 8 and j < {@code cols} (a width {@link #rowsKernelWidth} returned), starting from C if {@code load}.

@@ -73,6 +73,12 @@ public interface Gemm {
                       float[] b, int bOffset, Offsets bRows, Offsets bCols,
                       float[] c, int cOffset, int ldc, boolean accumulate, Parallelism par);
 
+    /**
+     * Whether {@link #sgemmIndexed} against {@code n} columns reads an indexed A in place, row by row, with a tile
+     * narrower than a B panel (so a transposed convolution with n output channels needs no packing of its patches).
+     */
+    default boolean readsRowsNarrowly(int n) { return false; }
+
     /** A short name of the implementation (for logs and benchmarks). */
     String name();
 

@@ -2,6 +2,7 @@ package dev.kiln.codegen.jvm.gemm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,7 +126,7 @@ class RunGemmTest {
             for (int split : new int[] {0, 1, 3}) check(pr, strided(m, 300), cCols, 2, split);
         }
         ColumnRuns runs = Problem.random(3, 2, 40, bRows, bCols, 4).runs(cCols);
-        assertTrue(!runs.whole(), "short runs: through the scratch tile");
+        assertFalse(runs.whole(), "short runs: through the scratch tile");
         // runs 5 | 6 (B's run of 11 broken by C) | 3 | 8 | 17 (0-7, 8-15 and an overlapping 9-16) | 1
         assertEquals(1 + 1 + 1 + 1 + 3 + 1, runs.vectors());
         assertEquals(40.0 / 64, runs.utilization(), 1e-12);
@@ -169,5 +170,14 @@ class RunGemmTest {
         assertTrue(runs.whole(), "stored whole, straight into C");
         assertArrayEquals(new int[] {0, 4}, Arrays.copyOf(runs.cAt, 2));
         check(pr, strided(4, 72), cCols, 0, 5);
+        // runs of exactly 8 and 16 (no overlapping vector) and of 8, 16 and 11 together
+        for (int[] lengths : new int[][] {{8, 8, 8}, {16, 16}, {8, 16, 11}}) {
+            int n = java.util.stream.IntStream.of(lengths).sum();
+            int[] cols = new int[n];
+            for (int r = 0, x = 0; r < lengths.length; r++) for (int t = 0; t < lengths[r]; t++) cols[x++] = r * 40 + t;
+            Problem mixed = Problem.random(6 + n, 5, 7, strided(7, 3), cols, 8);
+            assertTrue(mixed.runs(strided(n, 1)).whole());
+            check(mixed, strided(5, n + 3), strided(n, 1), 1, 2);
+        }
     }
 }
