@@ -99,6 +99,18 @@ public final class Kiln {
         return Tensor.constant(values, s, dtype, Devices.resolve(device));
     }
 
+    /**
+     * A CPU tensor of {@code shape} over {@code buffer}'s values in row-major order, taken over without a copy: don't
+     * change the buffer afterwards (a data loader's batches: gathered once, in their type).
+     */
+    public static Tensor tensor(dev.kiln.ir.backend.HostBuffer buffer, int... shape) {
+        Shape s = Shape.of(shape);
+        if (s.numel() != buffer.length()) {
+            throw new IllegalArgumentException(buffer.length() + " values do not fill shape " + s + " (" + s.numel() + " elements)");
+        }
+        return Tensor.constant(buffer, s);
+    }
+
     /** A 0-d tensor. */
     public static Tensor scalarTensor(double value, DType dtype) { return Tensor.constant(new double[] {value}, Shape.scalar(), dtype); }
 

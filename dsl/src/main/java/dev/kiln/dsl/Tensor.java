@@ -90,6 +90,13 @@ public class Tensor {
         return new Tensor(leaf, device, false, null);
     }
 
+    /** A new CPU leaf over {@code buffer}'s values, taken over without a copy. */
+    static Tensor constant(HostBuffer buffer, Shape shape) {
+        Node leaf = Node.leaf(Op.Role.INPUT, "tensor", shape, buffer.dtype());
+        Realizer.bind(leaf, buffer);
+        return new Tensor(leaf, Device.CPU, false, null);
+    }
+
     /**
      * The result of an op over {@code inputs}, on their common device (an op over tensors on two devices fails here, as
      * in PyTorch); tracked by autograd when any input requires grad and grad mode is on.
@@ -420,7 +427,9 @@ public class Tensor {
     }
 
     public long[] toLongArray() {
-        double[] v = Realizer.values(node(), device());
+        HostBuffer b = Realizer.buffer(node(), device());
+        if (b.array() instanceof long[] exact) return exact.clone();      // int64 beyond 2^53 doesn't survive a double
+        double[] v = b.toDoubles();
         long[] l = new long[v.length];
         for (int i = 0; i < v.length; i++) l[i] = (long) v[i];
         return l;

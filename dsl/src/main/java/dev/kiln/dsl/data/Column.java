@@ -1,6 +1,7 @@
 package dev.kiln.dsl.data;
 
 import dev.kiln.ir.DType;
+import dev.kiln.ir.backend.HostBuffer;
 
 import java.util.Arrays;
 
@@ -22,38 +23,31 @@ record Column(DType dtype, int[] rowShape, int rowSize, int rows, Object array) 
             case double[] d -> d.length;
             default -> throw new IllegalArgumentException("unsupported column array " + array.getClass().getSimpleName());
         };
+        if ((array instanceof float[] && dtype != DType.F32) || (array instanceof long[] && dtype != DType.I64)) {
+            throw new IllegalArgumentException("a " + array.getClass().getSimpleName() + " column holds " + (array instanceof float[] ? "float32" : "int64")
+                    + ", not " + dtype.torchName() + "; other types are given as double[]");
+        }
         if (rowSize == 0 ? length != 0 : length % rowSize != 0) {
             throw new IllegalArgumentException(length + " values are not a whole number of rows of shape " + Arrays.toString(rowShape));
         }
         return new Column(dtype, rowShape.clone(), rowSize, rowSize == 0 ? 0 : length / rowSize, array);
     }
 
-    /** Copies rows {@code order[from..to)} into one new array, in that order. */
-    double[] gather(int[] order, int from, int to) {
-        double[] out = new double[(to - from) * rowSize];
-        int o = 0;
-        switch (array) {
-            case float[] f -> {
-                for (int k = from; k < to; k++) {
-                    int s = order[k] * rowSize;
-                    for (int j = 0; j < rowSize; j++) out[o++] = f[s + j];
-                }
-            }
-            case long[] l -> {
-                for (int k = from; k < to; k++) {
-                    int s = order[k] * rowSize;
-                    for (int j = 0; j < rowSize; j++) out[o++] = l[s + j];
-                }
-            }
-            case double[] d -> {
-                for (int k = from; k < to; k++) {
-                    System.arraycopy(d, order[k] * rowSize, out, o, rowSize);
-                    o += rowSize;
-                }
-            }
+    /**
+     * Copies rows {@code order[from..to)}, in that order, into one new buffer of the column's type: float32 and int64
+     * rows are copied as they are (no round trip through double: the data loader's batches are tensors as soon as
+     * they arrive), other types converted from their double storage.
+     */
+    HostBuffer gather(int[] order, int from, int to) {
+        int n = (to - from) * rowSize;
+        Object out = switch (array) {
+            case float[] f -> new float[n];
+            case long[] l -> new long[n];
+            case double[] d -> new double[n];
             default -> throw new IllegalStateException();
-        }
-        return out;
+        };
+        for (int k = from, o = 0; k < to; k++, o += rowSize) System.arraycopy(array, order[k] * rowSize, out, o, rowSize);
+        return out instanceof double[] d ? HostBuffer.of(dtype, d) : HostBuffer.wrap(dtype, out);
     }
 
     /** The shape of a batch of {@code n} rows. */

@@ -4,6 +4,7 @@ import dev.kiln.dsl.Generator;
 import dev.kiln.dsl.Kiln;
 import dev.kiln.dsl.Tensor;
 import dev.kiln.ir.DType;
+import dev.kiln.ir.backend.HostBuffer;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -133,18 +134,15 @@ public final class DataLoader implements Iterable<Batch> {
     }
 
     /** The arrays of batch {@code b}: one per field. */
-    private double[][] gather(int[] order, int b) {
+    private HostBuffer[] gather(int[] order, int b) {
         int from = b * batchSize, to = Math.min(order.length, from + batchSize);
         return ((TensorDataset) dataset).gather(order, from, to);
     }
 
-    private Batch tensors(double[][] arrays, int n) {
+    private Batch tensors(HostBuffer[] buffers, int n) {
         List<Column> columns = ((TensorDataset) dataset).columns();
-        List<Tensor> out = new ArrayList<>(arrays.length);
-        for (int f = 0; f < arrays.length; f++) {
-            Column c = columns.get(f);
-            out.add(Kiln.tensor(arrays[f], c.batchShape(n), c.dtype()));
-        }
+        List<Tensor> out = new ArrayList<>(buffers.length);
+        for (int f = 0; f < buffers.length; f++) out.add(Kiln.tensor(buffers[f], columns.get(f).batchShape(n)));
         return new Batch(out, n);
     }
 
@@ -194,7 +192,7 @@ public final class DataLoader implements Iterable<Batch> {
             int b = next++;
             int n = Math.min(order.length, (b + 1) * batchSize) - b * batchSize;
             if (!(dataset instanceof TensorDataset)) return collate(b * batchSize, b * batchSize + n);
-            double[][] arrays;
+            HostBuffer[] arrays;
             if (worker == null) {
                 arrays = gather(order, b);
             } else {
@@ -210,7 +208,7 @@ public final class DataLoader implements Iterable<Batch> {
                     cancelled = true;
                     throw new IllegalStateException("loading batch " + b + " failed: " + f.cause, f.cause);
                 }
-                arrays = (double[][]) item;
+                arrays = (HostBuffer[]) item;
             }
             return tensors(arrays, n);
         }

@@ -3,6 +3,7 @@ package dev.kiln.dsl.data;
 import dev.kiln.dsl.Kiln;
 import dev.kiln.dsl.Tensor;
 import dev.kiln.ir.DType;
+import dev.kiln.ir.backend.HostBuffer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +48,7 @@ public class TensorDataset implements Dataset<List<Tensor>> {
     @Override public List<Tensor> get(int i) {
         if (i < 0 || i >= size) throw new IndexOutOfBoundsException("index " + i + " is out of range for a dataset of size " + size);
         List<Tensor> row = new ArrayList<>(columns.size());
-        for (Column c : columns) row.add(Kiln.tensor(c.gather(new int[] {i}, 0, 1), c.rowShape(), c.dtype()));
+        for (Column c : columns) row.add(Kiln.tensor(c.gather(new int[] {i}, 0, 1), c.rowShape()));
         return row;
     }
 
@@ -61,9 +62,9 @@ public class TensorDataset implements Dataset<List<Tensor>> {
 
     List<Column> columns() { return columns; }
 
-    /** The values of rows {@code order[from..to)}, one array per field. */
-    double[][] gather(int[] order, int from, int to) {
-        double[][] out = new double[columns.size()][];
+    /** The values of rows {@code order[from..to)}, one buffer per field. */
+    HostBuffer[] gather(int[] order, int from, int to) {
+        HostBuffer[] out = new HostBuffer[columns.size()];
         for (int f = 0; f < out.length; f++) out[f] = columns.get(f).gather(order, from, to);
         return out;
     }

@@ -146,6 +146,28 @@ class DataLoaderTest {
         }
     }
 
+    @Test void batchesKeepTheirTypesValuesExactly() {
+        // gathered straight into float32 and int64 buffers: int64 labels beyond 2^53 (which a double can't hold) and
+        // float32 values survive to the last bit, with and without prefetching
+        long big = (1L << 53) + 1;
+        float[] x = {0.1f, Float.MIN_VALUE, -3.4e38f, 1.0f / 3};
+        long[] y = {big, -big, Long.MAX_VALUE, 7};
+        TensorDataset ds = TensorDataset.of(x, new int[] {1}, y);
+        for (int prefetch : new int[] {0, 2}) {
+            Batch b = DataLoader.builder(ds).batchSize(4).prefetch(prefetch).build().iterator().next();
+            assertArrayEquals(y, b.labels().toLongArray());
+            assertArrayEquals(x, b.inputs().toFloatArray());
+            assertEquals(DType.F32, b.inputs().dtype());
+            assertEquals(DType.I64, b.labels().dtype());
+        }
+        assertEquals(big, ds.get(0).get(1).toLongArray()[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Column.of(DType.F64, new int[] {1}, new float[2]));
+        assertTrue(e.getMessage().contains("float32"), e.getMessage());
+        IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
+                () -> Kiln.tensor(dev.kiln.ir.backend.HostBuffer.wrap(DType.F32, new float[6]), 2, 2));
+        assertTrue(f.getMessage().contains("do not fill shape"), f.getMessage());
+    }
+
     @Test void abandoningAnEpochStopsItsPrefetchThread() throws InterruptedException {
         DataLoader loader = DataLoader.builder(dataset(100)).batchSize(2).prefetch(2).build();
         Iterator<Batch> first = loader.iterator();
