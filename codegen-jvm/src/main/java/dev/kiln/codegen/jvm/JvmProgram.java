@@ -195,8 +195,8 @@ final class JvmProgram implements Program {
                 if (transposed) {
                     Gemm.best().sgemmIndexed(c.n(), c.m(), c.k(), (float[]) bArr, bOff, bCols, bRows, (float[]) aArr, aOff, aCols, aRows,
                             productT, 0, c.m(), false, Threads.parallelism());
-                    if (direct) transposeBack(productT, c.m(), c.n(), (float[]) buffers[c.output()], output.offset(batch), output.rows(), output.cols());
-                    else transposeBack(productT, c.m(), c.n(), (float[]) cArr, cOff, output.rows(), output.cols());
+                    transposeBack(productT, c.m(), c.n(), (float[]) (direct ? buffers[c.output()] : cArr),
+                            direct ? output.offset(batch) : cOff, output.rows(), output.cols());
                 } else if (viaTables) {
                     Gemm.best().sgemmIndexed(c.m(), c.n(), c.k(), (float[]) aArr, aOff, aRows, aCols,
                             (float[]) bArr, bOff, bRows, bCols, (float[]) cArr, cOff, c.n(), false, Threads.parallelism());
@@ -207,22 +207,16 @@ final class JvmProgram implements Program {
                     multiply(t, c.m(), c.n(), c.k(), aArr, aOff, ars, acs, bArr, bOff, brs, bcs, cArr, cOff);
                 }
                 long t2 = profile == null ? 0 : System.nanoTime();
-                if (!noEpilogue) {
-                    if (Threads.serial(c.m(), work)) {
-                        generated.epilogue(buffers, batch, cArr, cOff, 0, c.m());
-                    } else {
-                        int bt = batch;
-                        Threads.forRange(c.m(), work, (lo, hi) -> generated.epilogue(buffers, bt, cArr, cOff, lo, hi));
-                    }
-                }
-                if (profile != null) {
-                    long t3 = System.nanoTime();
-                    profile.add(step, KernelProfile.PACK, t1 - t0);
-                    profile.add(step, KernelProfile.GEMM, t2 - t1);
-                    profile.add(step, KernelProfile.EPILOGUE, t3 - t2);
-                }
+                if (!noEpilogue) epilogue(generated, buffers, batch, cArr, cOff, c.m(), work);
+                if (profile != null) profile.addContraction(step, t0, t1, t2, System.nanoTime());
             }
         };
+    }
+
+    /** The generated epilogue over rows [0, m) of the product at {@code c[cOff ..]}, split across threads when it pays. */
+    static void epilogue(ContractionKernel generated, Object[] buffers, int batch, Object c, int cOff, int m, long work) {
+        if (Threads.serial(m, work)) generated.epilogue(buffers, batch, c, cOff, 0, m);
+        else Threads.forRange(m, work, (lo, hi) -> generated.epilogue(buffers, batch, c, cOff, lo, hi));
     }
 
     /** Whether the contraction runs transposed (see {@link #contraction}), given its B read in place (or null). */

@@ -33,6 +33,13 @@ final class KernelProfile {
 
     void add(int step, int phase, long ns) { nanos[step][phase] += ns; }
 
+    /** A contraction's three phases, timed at t0 ≤ t1 ≤ t2 ≤ t3: packing t0..t1, the product t1..t2, the epilogue t2..t3. */
+    void addContraction(int step, long t0, long t1, long t2, long t3) {
+        add(step, PACK, t1 - t0);
+        add(step, GEMM, t2 - t1);
+        add(step, EPILOGUE, t3 - t2);
+    }
+
     void endRun() {
         if (++runs == WARMUP) for (long[] n : nanos) Arrays.fill(n, 0);
     }

@@ -91,17 +91,8 @@ final class RunProduct {
                 else Threads.forRange(blocks, work, (lo, hi) ->
                         RunGemm.multiply(c.m(), c.k(), x, aOffset, aRows, aCols, y, bOffset, bRows, runs, z, cOffset, out.rows(), lo, hi));
                 long t2 = profile == null ? 0 : System.nanoTime();
-                if (!out.direct()) {
-                    int bt = batch;
-                    if (Threads.serial(c.m(), (long) c.m() * c.n())) generated.epilogue(buffers, batch, product, 0, 0, c.m());
-                    else Threads.forRange(c.m(), (long) c.m() * c.n(), (lo, hi) -> generated.epilogue(buffers, bt, product, 0, lo, hi));
-                }
-                if (profile != null) {
-                    long t3 = System.nanoTime();
-                    profile.add(step, KernelProfile.PACK, t1 - t0);
-                    profile.add(step, KernelProfile.GEMM, t2 - t1);
-                    profile.add(step, KernelProfile.EPILOGUE, t3 - t2);
-                }
+                if (!out.direct()) JvmProgram.epilogue(generated, buffers, batch, product, 0, c.m(), (long) c.m() * c.n());
+                if (profile != null) profile.addContraction(step, t0, t1, t2, System.nanoTime());
             }
         };
     }

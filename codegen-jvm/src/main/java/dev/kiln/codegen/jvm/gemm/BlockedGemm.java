@@ -349,8 +349,8 @@ abstract class BlockedGemm implements Gemm {
      * convolution's patches, transposed, against 16 channels: 840 -> 455 us for LeNet's conv2, packed vs in place).
      */
     private boolean readsRowsInPlace(Src a, int n) {
-        return a.rows() != null && n <= nr && rowsKernelWidth(n) > 0
-                && ((!a.rows().mostlyContiguous() && a.cols().mostlyContiguous()) || rowsKernelWidth(n) < nr);
+        return a.rows() != null && (readsRowsNarrowly(n)
+                || (n <= nr && rowsKernelWidth(n) > 0 && !a.rows().mostlyContiguous() && a.cols().mostlyContiguous()));
     }
 
     /** The column count of the {@link #rowsKernel} that covers n ≤ nr columns, or 0 when there is none. */
