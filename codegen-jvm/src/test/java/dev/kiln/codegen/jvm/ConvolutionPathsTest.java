@@ -1,6 +1,7 @@
 package dev.kiln.codegen.jvm;
 
 import static dev.kiln.codegen.jvm.IndexedOperandTest.assertMatchesInterpreter;
+import static dev.kiln.codegen.jvm.IndexedOperandTest.weightGradient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -30,20 +31,11 @@ import org.junit.jupiter.api.Test;
 class ConvolutionPathsTest {
 
     private static Kernel.Contraction contraction(Scheduler.Schedule s) {
-        for (Kernel k : s.graph().kernels()) if (k instanceof Kernel.Contraction c) return c;
-        throw new AssertionError("no contraction in\n" + dev.kiln.ir.kernel.Kernels.format(s.graph()));
+        return IndexedOperandTest.contraction(s.graph());
     }
 
     private static JvmProgram.Operand patches(Kernel.Contraction c) {
         return JvmProgram.Operand.of(c.b(), c, Kernel.Contraction.K, Kernel.Contraction.N, Kernel.Contraction.M, true, false);
-    }
-
-    /** dW = dY ⋆ X for {@code images} of {@code side}×{@code side}, {@code in} → {@code out} channels, 5×5 filters. */
-    private static Node weightGradient(int images, int in, int out, int side) {
-        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(images, in, side, side), DType.F32);
-        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(images, out, side - 4, side - 4), DType.F32);
-        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(out, in, 5, 5), DType.F32);
-        return Autodiff.gradients(List.of(Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1)), List.of(dy), List.of(w)).get(0);
     }
 
     @Test

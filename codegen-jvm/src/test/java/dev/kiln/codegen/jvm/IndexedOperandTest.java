@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IndexedOperandTest {
 
-    private static Kernel.Contraction contraction(KernelGraph g) {
+    static Kernel.Contraction contraction(KernelGraph g) {
         for (Kernel k : g.kernels()) if (k instanceof Kernel.Contraction c) return c;
         throw new AssertionError("no contraction in\n" + dev.kiln.ir.kernel.Kernels.format(g));
     }
@@ -106,9 +106,14 @@ class IndexedOperandTest {
 
     /** dW = dY ⋆ X for a batch of {@code images} of {@code side}×{@code side}, 6 → 16 channels, 5×5 filters. */
     private static Node weightGradient(int images, int side) {
-        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(images, 6, side, side), DType.F32);
-        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(images, 16, side - 4, side - 4), DType.F32);
-        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(16, 6, 5, 5), DType.F32);
+        return weightGradient(images, 6, 16, side);
+    }
+
+    /** dW = dY ⋆ X for {@code images} of {@code side}×{@code side}, {@code in} → {@code out} channels, 5×5 filters. */
+    static Node weightGradient(int images, int in, int out, int side) {
+        Node x = Node.leaf(Op.Role.INPUT, "x", Shape.of(images, in, side, side), DType.F32);
+        Node dy = Node.leaf(Op.Role.INPUT, "dy", Shape.of(images, out, side - 4, side - 4), DType.F32);
+        Node w = Node.leaf(Op.Role.PARAMETER, "w", Shape.of(out, in, 5, 5), DType.F32);
         Node y = Ops.conv2d(x, w, 1, 1, 0, 0, 1, 1);
         return dev.kiln.ir.Autodiff.gradients(List.of(y), List.of(dy), List.of(w)).get(0);
     }
