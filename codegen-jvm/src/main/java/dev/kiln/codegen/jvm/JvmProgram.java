@@ -195,7 +195,7 @@ final class JvmProgram implements Program {
                 if (transposed) {
                     Gemm.best().sgemmIndexed(c.n(), c.m(), c.k(), (float[]) bArr, bOff, bCols, bRows, (float[]) aArr, aOff, aCols, aRows,
                             productT, 0, c.m(), false, Threads.parallelism());
-                    transposeBack(productT, c.m(), c.n(), (float[]) (direct ? buffers[c.output()] : cArr),
+                    Gemm.best().untranspose(productT, c.m(), c.n(), (float[]) (direct ? buffers[c.output()] : cArr),
                             direct ? output.offset(batch) : cOff, output.rows(), output.cols());
                 } else if (viaTables) {
                     Gemm.best().sgemmIndexed(c.m(), c.n(), c.k(), (float[]) aArr, aOff, aRows, aCols,
@@ -227,14 +227,6 @@ final class JvmProgram implements Program {
         // the forward one needs the core's narrow rows kernel (Gemm.readsRowsNarrowly), else the core packs the
         // transposed patches one element at a time
         return (tapsAsColumns && c.m() <= Gemm.best().panelCols()) || (tapsAsDepth && Gemm.best().readsRowsNarrowly(c.m()));
-    }
-
-    /** {@code out[offset + rows[i] + cols[j]] = productT[j·m + i]}: a transposed product back into place. */
-    private static void transposeBack(float[] productT, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
-        for (int j = 0; j < n; j++) {
-            int at = offset + cols[j];
-            for (int i = 0; i < m; i++) out[at + rows[i]] = productT[j * m + i];
-        }
     }
 
     /**

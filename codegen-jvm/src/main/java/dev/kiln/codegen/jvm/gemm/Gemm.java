@@ -79,6 +79,22 @@ public interface Gemm {
      */
     default boolean readsRowsNarrowly(int n) { return false; }
 
+    /**
+     * {@code out[offset + rows[i] + cols[j]] = t[j·m + i]} for {@code i < m}, {@code j < n}: a product computed
+     * transposed ({@code t} is n × m, row-major) put back into place, e.g. into an NCHW image.
+     */
+    default void untranspose(float[] t, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
+        untransposeScalar(t, m, 0, n, out, offset, rows, cols);
+    }
+
+    /** {@link #untranspose} for columns {@code from ≤ j < to}, one value at a time. */
+    static void untransposeScalar(float[] t, int m, int from, int to, float[] out, int offset, int[] rows, int[] cols) {
+        for (int j = from; j < to; j++) {
+            int at = offset + cols[j];
+            for (int i = 0; i < m; i++) out[at + rows[i]] = t[j * m + i];
+        }
+    }
+
     /** A short name of the implementation (for logs and benchmarks). */
     String name();
 

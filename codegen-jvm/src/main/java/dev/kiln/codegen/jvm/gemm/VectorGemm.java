@@ -291,6 +291,32 @@ final class VectorGemm extends BlockedGemm {
     private static final VectorShuffle<Float> HALVES_LO = VectorShuffle.fromValues(S256, 0, 1, 2, 3, 8, 9, 10, 11);
     private static final VectorShuffle<Float> HALVES_HI = VectorShuffle.fromValues(S256, 4, 5, 6, 7, 12, 13, 14, 15);
 
+    /**
+     * By 8 × 8 transposes where 8 consecutive columns land on consecutive elements and the rows are evenly spaced (an
+     * NCHW image's channels, a row of pixels): LeNet's conv2 forward put 6400 × 16 values back in 85 µs one at a time.
+     */
+    @Override
+    public void untranspose(float[] t, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
+        int spacing = m > 1 ? rows[1] - rows[0] : 0, whole = m / 8 * 8;
+        boolean even = whole > 0;
+        for (int i = 2; i < m && even; i++) even = rows[i] - rows[i - 1] == spacing;
+        int j = 0;
+        for (; even && j + 8 <= n; j += 8) {
+            int c0 = cols[j];
+            boolean consecutive = true;
+            for (int q = 1; q < 8; q++) consecutive &= cols[j + q] == c0 + q;
+            if (!consecutive) {
+                Gemm.untransposeScalar(t, m, j, j + 8, out, offset, rows, cols);
+                continue;
+            }
+            for (int i = 0; i < whole; i += 8) transpose8(t, j * m + i, m, out, offset + rows[i] + c0, spacing);
+            for (int i = whole; i < m; i++) {
+                for (int q = 0; q < 8; q++) out[offset + rows[i] + c0 + q] = t[(j + q) * m + i];
+            }
+        }
+        Gemm.untransposeScalar(t, m, j, n, out, offset, rows, cols);
+    }
+
     /** dst[d + q*dStride + r] = src[s + r*sStride + q] for r, q in 0..8 (an 8×8 transpose). */
     static void transpose8(float[] src, int s, int sStride, float[] dst, int d, int dStride) {
         transpose8(src, s, s + sStride, s + 2 * sStride, s + 3 * sStride, s + 4 * sStride, s + 5 * sStride, s + 6 * sStride,
