@@ -81,7 +81,8 @@ public interface Gemm {
 
     /**
      * {@code out[offset + rows[i] + cols[j]] = t[j·m + i]} for {@code i < m}, {@code j < n}: a product computed
-     * transposed ({@code t} is n × m, row-major) put back into place, e.g. into an NCHW image.
+     * transposed ({@code t} is n × m, row-major) put back into place, e.g. into an NCHW image. Each (i, j) must address
+     * its own element (a product's output does): the order in which values land is the implementation's.
      */
     default void untranspose(float[] t, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
         untransposeScalar(t, m, 0, n, out, offset, rows, cols);

@@ -292,16 +292,15 @@ final class VectorGemm extends BlockedGemm {
     private static final VectorShuffle<Float> HALVES_HI = VectorShuffle.fromValues(S256, 4, 5, 6, 7, 12, 13, 14, 15);
 
     /**
-     * By 8 × 8 transposes where 8 consecutive columns land on consecutive elements and the rows are evenly spaced (an
-     * NCHW image's channels, a row of pixels): LeNet's conv2 forward put 6400 × 16 values back in 85 µs one at a time.
+     * By 8 × 8 transposes where 8 consecutive columns land on consecutive elements and the rows are evenly spaced at
+     * least 8 apart (an NCHW image's channels, a row of pixels; see {@link #untransposesInBlocks}): LeNet's conv2 forward
+     * put 6400 × 16 values back in 85 µs one at a time, ~35 µs this way.
      */
     @Override
     public void untranspose(float[] t, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
-        int spacing = m > 1 ? rows[1] - rows[0] : 0, whole = m / 8 * 8;
-        boolean even = whole > 0;
-        for (int i = 2; i < m && even; i++) even = rows[i] - rows[i - 1] == spacing;
+        int whole = m / 8 * 8, spacing = m > 1 ? rows[1] - rows[0] : 0;
         int j = 0;
-        for (; even && j + 8 <= n; j += 8) {
+        for (boolean blocks = untransposesInBlocks(m, rows); blocks && j + 8 <= n; j += 8) {
             int c0 = cols[j];
             boolean consecutive = true;
             for (int q = 1; q < 8; q++) consecutive &= cols[j + q] == c0 + q;
@@ -315,6 +314,18 @@ final class VectorGemm extends BlockedGemm {
             }
         }
         Gemm.untransposeScalar(t, m, j, n, out, offset, rows, cols);
+    }
+
+    /**
+     * Whether {@link #untranspose} moves blocks for these rows: at least 8 of them, evenly spaced, and at least 8 apart so
+     * that a block's 8 columns never reach the next row's (its writes then go to distinct elements, as one at a time).
+     */
+    static boolean untransposesInBlocks(int m, int[] rows) {
+        if (m < 8) return false;
+        int spacing = rows[1] - rows[0];
+        if (Math.abs((long) spacing) < 8) return false;
+        for (int i = 2; i < m; i++) if (rows[i] - rows[i - 1] != spacing) return false;
+        return true;
     }
 
     /** dst[d + q*dStride + r] = src[s + r*sStride + q] for r, q in 0..8 (an 8×8 transpose). */
@@ -498,7 +509,7 @@ final class VectorGemm extends BlockedGemm {
      * with the step a variable, the JIT checks B's bounds at every depth step (LeNet's conv2 forward tiles: 390 → 335 µs
      * in a loop of their own).
      */
-    private static final int PANEL = 32;
+    private static final int PANEL = nrOf(K8X32_512);
 
     /**
      * 8×8, 8×16 and 8×32 tiles whose A rows are read in place, {@code a[rows[r] + depth[d0 + p]]}: one depth-table

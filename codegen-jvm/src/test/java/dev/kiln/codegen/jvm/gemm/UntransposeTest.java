@@ -80,20 +80,23 @@ class UntransposeTest {
         for (int run = 1; run <= 9; run++) check(16, 72, spaced(16, 100), imageColumns(72, run, 1600), 0, 20 + run);
     }
 
-    @Test void theVectorCoreTakesTheBlockPath() {
-        // not a silent scalar fallback: the Vector API core overrides the one-value-at-a-time default
-        assertTrue(!Gemm.vectorized() || Gemm.best().getClass() != ScalarGemm.class);
-        if (Gemm.vectorized()) {
-            assertTrue(hasOwnUntranspose(Gemm.best().getClass()), Gemm.best().name() + " should move 8 × 8 blocks");
-        }
+    @Test void rowsDecreasingOrCloserThanABlockStayExact() {
+        int[] down = new int[16];
+        for (int i = 0; i < 16; i++) down[i] = (15 - i) * 100;
+        check(16, 64, down, spaced(64, 1), 0, 30);                          // evenly spaced, going down
+        check(16, 64, spaced(16, 3), spaced(64, 48), 0, 31);                // rows 3 apart, columns far apart
     }
 
-    private static boolean hasOwnUntranspose(Class<?> c) {
-        try {
-            return c.getMethod("untranspose", float[].class, int.class, int.class, float[].class, int.class, int[].class, int[].class)
-                    .getDeclaringClass() != Gemm.class;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+    @Test void theVectorCoreMovesBlocksForConvolutionOutputs() {
+        // not a silent scalar fallback: conv2's NCHW channels take the block path; rows it can't block don't
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.vectorized(), "the block path needs --add-modules jdk.incubator.vector");
+        assertTrue(VectorGemm.untransposesInBlocks(16, spaced(16, 100)));
+        assertTrue(VectorGemm.untransposesInBlocks(8, spaced(8, -8)));
+        assertTrue(!VectorGemm.untransposesInBlocks(7, spaced(7, 100)), "fewer than 8 rows");
+        assertTrue(!VectorGemm.untransposesInBlocks(16, spaced(16, 7)), "rows closer than a block");
+        int[] uneven = spaced(16, 100);
+        uneven[9] += 1;
+        assertTrue(!VectorGemm.untransposesInBlocks(16, uneven), "rows unevenly spaced");
+        assertTrue(Gemm.best() instanceof VectorGemm, Gemm.best().name());
     }
 }
