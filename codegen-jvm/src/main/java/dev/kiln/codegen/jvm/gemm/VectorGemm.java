@@ -298,19 +298,21 @@ final class VectorGemm extends BlockedGemm {
      */
     @Override
     public void untranspose(float[] t, int m, int n, float[] out, int offset, int[] rows, int[] cols) {
-        int whole = m / 8 * 8, spacing = m > 1 ? rows[1] - rows[0] : 0;
         int j = 0;
-        for (boolean blocks = untransposesInBlocks(m, rows); blocks && j + 8 <= n; j += 8) {
-            int c0 = cols[j];
-            boolean consecutive = true;
-            for (int q = 1; q < 8; q++) consecutive &= cols[j + q] == c0 + q;
-            if (!consecutive) {
-                Gemm.untransposeScalar(t, m, j, j + 8, out, offset, rows, cols);
-                continue;
-            }
-            for (int i = 0; i < whole; i += 8) transpose8(t, j * m + i, m, out, offset + rows[i] + c0, spacing);
-            for (int i = whole; i < m; i++) {
-                for (int q = 0; q < 8; q++) out[offset + rows[i] + c0 + q] = t[(j + q) * m + i];
+        if (untransposesInBlocks(m, rows)) {
+            int whole = m / 8 * 8, spacing = rows[1] - rows[0];
+            for (; j + 8 <= n; j += 8) {
+                int c0 = cols[j];
+                boolean consecutive = true;
+                for (int q = 1; q < 8; q++) consecutive &= cols[j + q] == c0 + q;
+                if (!consecutive) {
+                    Gemm.untransposeScalar(t, m, j, j + 8, out, offset, rows, cols);
+                    continue;
+                }
+                for (int i = 0; i < whole; i += 8) transpose8(t, j * m + i, m, out, offset + rows[i] + c0, spacing);
+                for (int i = whole; i < m; i++) {
+                    for (int q = 0; q < 8; q++) out[offset + rows[i] + c0 + q] = t[(j + q) * m + i];
+                }
             }
         }
         Gemm.untransposeScalar(t, m, j, n, out, offset, rows, cols);
