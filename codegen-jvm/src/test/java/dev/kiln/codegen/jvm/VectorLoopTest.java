@@ -6,6 +6,8 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.Op;
 import dev.kiln.ir.Ops;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.Ix;
 import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
 import dev.kiln.ir.kernel.Kernels;
@@ -150,6 +152,29 @@ class VectorLoopTest {
             KernelGraph kg = Scheduler.schedule(List.of(pooled), n -> false).graph();
             assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(window)), 7, window + "×" + window);
         }
+    }
+
+    @Test
+    void windowRowsEndInAVectorStepOverOutputsAlreadyDoneOnlyWhereThatGivesTheSameBits() {
+        // rows of 14 or 10 pooled outputs: one more step at 6 or 2 instead of a scalar tail (the bits of those outputs
+        // are checked against the scalar kernel by the two tests around this one)
+        Ix i0 = Ix.var(0, 16), i1 = Ix.var(1, 14), i2 = Ix.var(2, 2);
+        Expr body = new Expr.Load(0, i0.times(28).plus(i1.times(2)).plus(i2), DType.F32);
+        Expr acc = new Expr.Acc(DType.F32);
+        for (int extent : new int[] {14, 10, 8, 16}) {
+            Kernel.Reduction max = new Kernel.Reduction(1, Shape.of(16, extent, 2), List.of(2), Op.ReduceFn.MAX, body, acc, i0.times(extent).plus(i1));
+            assertTrue(VectorLoop.redoesWindows(max, 1, extent), "rows of " + extent);
+        }
+        // a value repeated 4 times along the row: a last step at 14 − 8 = 6 would start inside a repeat
+        Expr repeated = new Expr.Binary(Op.BinaryFn.MUL, acc, new Expr.Load(2, i0.times(4).plus(i1.div(4)), DType.F32), DType.F32);
+        Kernel.Reduction scaled = new Kernel.Reduction(1, Shape.of(16, 14, 2), List.of(2), Op.ReduceFn.MAX, body, repeated, i0.times(14).plus(i1));
+        assertFalse(VectorLoop.redoesWindows(scaled, 1, 14));
+        assertTrue(VectorLoop.redoesWindows(new Kernel.Reduction(1, Shape.of(16, 12, 2), List.of(2), Op.ReduceFn.MAX, body, repeated,
+                i0.times(12).plus(i1)), 1, 12), "rows of 12: the last step starts at 4");
+        // a body reading the output (in place): doing an output twice would read the first result
+        Expr inPlace = new Expr.Load(1, i0.times(14).plus(i1), DType.F32);
+        assertFalse(VectorLoop.redoesWindows(new Kernel.Reduction(1, Shape.of(16, 14, 2), List.of(2), Op.ReduceFn.MAX,
+                new Expr.Binary(Op.BinaryFn.ADD, body, inPlace, DType.F32), acc, i0.times(14).plus(i1)), 1, 14));
     }
 
     @Test
