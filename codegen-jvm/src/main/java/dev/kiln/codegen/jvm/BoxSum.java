@@ -41,11 +41,11 @@ final class BoxSum {
     static final int MAX_BLOCK = 65536;
 
     /** One term: its value (valid inside its box, unguarded) and the box, inclusive, over axes {@code first ..}. */
-    private record Term(Expr value, long[] lo, long[] hi) {}
+    record Term(Expr value, long[] lo, long[] hi) {}
 
-    private final Shape shape;
-    private final int output;
-    private final int first;                                 // the first axis a bound constrains
+    final Shape shape;
+    final int output;
+    final int first;                                 // the first axis a bound constrains
     private final List<Term> terms;
 
     private BoxSum(Shape shape, int output, int first, List<Term> terms) {
@@ -105,7 +105,7 @@ final class BoxSum {
     }
 
     /** Loop variables of the term loop and of a term's load shift (the kernel's own are 0 .. rank−1). */
-    private static final int TERM = 100, SHIFT = 101;
+    static final int TERM = 100, SHIFT = 101;
 
     /**
      * The loops: outer axes (the parallel one over [lo, hi)), then per outer index the block zeroed and each term added
@@ -124,6 +124,11 @@ final class BoxSum {
         }
         List<Term> live = terms.stream().filter(t -> !empty(t)).toList();
         Expr.Load shared = sharedLoad(live);
+        Runnable rows = vectors && shared != null ? RowsInVectors.of(this, live, shared, graph, tables, e) : null;
+        if (rows != null) {                                    // each row in registers, stored once (no fill needed)
+            KernelCompiler.nest(e, shape, blockAxes, par, 0, List.of(), rows);
+            return;
+        }
         Runnable addTerms = shared != null ? termLoop(e, live, shared, offset, vectors, graph, tables) : () -> {
             for (Term t : live) unrolled(e, t, first, offset, plus(offset, t.value));
         };
@@ -162,7 +167,7 @@ final class BoxSum {
         return shared;
     }
 
-    private static Ix unshifted(Ix index) { return index.plus(-index.constantPart()); }
+    static Ix unshifted(Ix index) { return index.plus(-index.constantPart()); }
 
     /**
      * The terms as one loop (variable {@link #TERM}) over int tables (static fields of the class): each term's shift of the shared

@@ -8,11 +8,13 @@ import java.util.Arrays;
 /**
  * Wall time per kernel of one program ({@code -Dkiln.debug=profile}), printed when the JVM exits. It reports the steady
  * state: the counters start over after the first {@code -Dkiln.profile.warmup} runs (default 200), because the JIT's
- * early tiers would otherwise dominate a short benchmark. Contractions are split into packing, GEMM and epilogue.
+ * early tiers would otherwise dominate a short benchmark. Contractions are split into packing, GEMM and epilogue. The
+ * slowest {@code -Dkiln.profile.top} kernels are listed (default 20).
  */
 final class KernelProfile {
     static final int PACK = 0, GEMM = 1, EPILOGUE = 2, WHOLE = 3;
     private static final int WARMUP = Integer.getInteger("kiln.profile.warmup", 200);
+    private static final int TOP = Integer.getInteger("kiln.profile.top", 20);
 
     private final KernelGraph graph;
     private final long[][] nanos;       // [step][PACK, GEMM, EPILOGUE, WHOLE]
@@ -53,7 +55,7 @@ final class KernelProfile {
         Integer[] order = new Integer[nanos.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> Long.compare(nanos[b][WHOLE], nanos[a][WHOLE]));
-        for (int i = 0; i < Math.min(20, order.length); i++) {
+        for (int i = 0; i < Math.min(TOP, order.length); i++) {
             int k = order[i];
             long[] n = nanos[k];
             String header = Kernels.format(graph.kernels().get(k)).lines().findFirst().orElse("");

@@ -2,6 +2,7 @@ package dev.kiln.codegen.jvm;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -63,6 +64,13 @@ public final class VectorOps {
     /** a[i], a[i+2], …, a[i+14]: two loads (a[i..i+7] and a[i+7..i+14], never past a[i+14]) and a two-vector permute. */
     public static FloatVector loadEvens(float[] a, int i) {
         return FloatVector.fromArray(S, a, i).rearrange(EVENS, FloatVector.fromArray(S, a, i + 7));
+    }
+
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
+
+    /** a[i .. i+7] with the lanes whose {@code bits[b + lane]} are 0 cleared to +0.0 (the others' bits are all ones). */
+    public static FloatVector loadLanes(float[] a, int i, int[] bits, int b) {
+        return FloatVector.fromArray(S, a, i).reinterpretAsInts().and(IntVector.fromArray(INTS, bits, b)).reinterpretAsFloats();
     }
 
     /** a[i] in every lane. */
