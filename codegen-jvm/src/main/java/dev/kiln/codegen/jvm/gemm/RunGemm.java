@@ -11,8 +11,9 @@ package dev.kiln.codegen.jvm.gemm;
  * b[bOffset + bRows[p] + bCols[j]]}), the columns of B and of C by {@link ColumnRuns}, and C's element (i, j) is at
  * {@code c[cOffset + cRows[i] + cCols[j]]}, so an NCHW output is written where it belongs.
  *
- * <p>Work is cut into blocks of {@link #ROWS} rows × {@link #VECTORS} vectors; a block at the edge repeats its last row
- * or vector instead of having a narrower shape (the repeat is computed and stored the same way). Every C element is the
+ * <p>Work is cut into blocks of {@link #ROWS} rows × {@link #VECTORS} vectors (or {@link #SIX_ROWS} × {@link
+ * #SIX_ROWS_VECTORS}); a block at the edge repeats its last row or vector instead of having a narrower shape (the repeat
+ * is computed and stored the same way). Every C element is the
  * fma chain {@code c = fma(A[i][p], B[p][j], c)}, p ascending from 0, as in {@link Gemm}: the same bits as the core,
  * whatever the blocking or the thread count.
  */
@@ -20,6 +21,17 @@ public final class RunGemm {
     private RunGemm() {}
 
     public static final int ROWS = 3, VECTORS = 5;
+
+    /**
+     * The block of products whose row count is a multiple of 6 and whose vectors are all stored whole: 6 rows × 4
+     * vectors, 24 accumulators, so every loaded vector of B serves all 6 rows (LeNet's conv1 forward: 6 channels, 25
+     * depth steps per block; as two 3-row blocks each vector was loaded twice and each block's setup and stores were
+     * paid over half the work).
+     */
+    public static final int SIX_ROWS = 6, SIX_ROWS_VECTORS = 4;
+
+    /** Whether the product runs in {@link #SIX_ROWS}-row blocks. */
+    static boolean sixRows(int m, ColumnRuns runs) { return m % SIX_ROWS == 0 && runs.whole(); }
 
     interface Impl {
         void blocks(int m, int k, float[] a, int aOffset, int[] aRows, int[] aCols, float[] b, int bOffset, int[] bRows,
@@ -45,6 +57,7 @@ public final class RunGemm {
 
     /** The number of blocks of an m-row product: run blocks [lo, hi) on one thread each to split it. */
     public static int blocks(int m, ColumnRuns runs) {
+        if (sixRows(m, runs)) return m / SIX_ROWS * ceil(runs.vectors(), SIX_ROWS_VECTORS);
         return ceil(m, ROWS) * ceil(runs.vectors(), VECTORS);
     }
 

@@ -170,6 +170,23 @@ class RunGemmTest {
         assertTrue(runs.whole(), "stored whole, straight into C");
         assertArrayEquals(new int[] {0, 4}, Arrays.copyOf(runs.cAt, 2));
         check(pr, strided(4, 72), cCols, 0, 5);
+        // 6 and 12 channels, whole vectors: blocks of 6 rows × 4 vectors (24 vectors, and 26 with a last block repeating
+        // its last vector), in thread ranges split inside
+        for (int m : new int[] {6, 12}) {
+            int[] nchw = new int[bCols.length + 12], longer = Arrays.copyOf(bCols, bCols.length + 12);
+            for (int x = 0; x < nchw.length; x++) nchw[x] = x / 72 * m * 72 + x % 72;    // m channels per image
+            for (int x = bCols.length; x < longer.length; x++) longer[x] = 2 * 256 + x % 12;
+            int[] sixC = Arrays.copyOf(nchw, bCols.length), longerC = nchw;
+            Problem six = Problem.random(20 + m, m, 9, strided(9, 1), bCols, 8);
+            ColumnRuns sixRuns = six.runs(sixC);
+            assertTrue(RunGemm.sixRows(m, sixRuns));
+            assertEquals(m / 6 * 6, RunGemm.blocks(m, sixRuns));
+            check(six, strided(m, 72), sixC, 0, 1);
+            Problem more = Problem.random(30 + m, m, 9, strided(9, 1), longer, 8);
+            assertEquals(26, more.runs(longerC).vectors());
+            check(more, strided(m, 72), longerC, 3, 2);
+        }
+        assertFalse(RunGemm.sixRows(4, runs), "4 rows: blocks of 3");
         // runs of exactly 8 and 16 (no overlapping vector) and of 8, 16 and 11 together
         for (int[] lengths : new int[][] {{8, 8, 8}, {16, 16}, {8, 16, 11}}) {
             int n = java.util.stream.IntStream.of(lengths).sum();
