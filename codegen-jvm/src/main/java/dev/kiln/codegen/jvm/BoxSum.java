@@ -20,7 +20,8 @@ import java.util.List;
  * instead of index by index through every term's bounds. A convolution's input gradient folds its columns back onto
  * the image this way (col2im: each kernel offset adds its slab, shifted into place): gathered, every element tests and
  * mostly skips 25 masked loads; as boxes, each offset adds 10-wide rows into a 14×14 plane that stays in the L1 cache,
- * with no masks, in vectors (LeNet's fold: 0.75 ms → 0.22–0.28 ms per step).
+ * with no masks (LeNet's fold: 0.75 ms → 0.22–0.28 ms per step). Planes whose rows fill vectors go one output row at a
+ * time in registers instead ({@link RowsInVectors}: LeNet's fold now).
  *
  * <p>Applies to a kernel with one float32 store whose value is a left-nested chain {@code ((t0 + t1) + t2) + …} of at
  * least {@link #MIN_TERMS} terms, each a zero-filled {@link Expr.Masked} whose bounds all read {@code var + c} (or a term
@@ -149,7 +150,7 @@ final class BoxSum {
     }
 
     /** {@code out[offset] + value}. */
-    private Expr plus(Ix offset, Expr value) {
+    Expr plus(Ix offset, Expr value) {
         return new Expr.Binary(Op.BinaryFn.ADD, new Expr.Load(output, offset, DType.F32), value, DType.F32);
     }
 
@@ -170,20 +171,31 @@ final class BoxSum {
     static Ix unshifted(Ix index) { return index.plus(-index.constantPart()); }
 
     /**
+     * The terms' constant shifts of the shared load: each term's, less the least ({@code relative}, a table), and the
+     * load as one index in variable {@link #SHIFT} (which is bound to a term's relative shift).
+     */
+    record Shifts(int[] relative, Ix load) {
+        static Shifts of(List<Term> live, Expr.Load shared) {
+            long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+            for (Term t : live) {
+                long c = ((Expr.Load) t.value).index().constantPart();
+                min = Math.min(min, c);
+                max = Math.max(max, c);
+            }
+            int[] relative = new int[live.size()];
+            for (int i = 0; i < relative.length; i++) relative[i] = (int) (((Expr.Load) live.get(i).value).index().constantPart() - min);
+            return new Shifts(relative, unshifted(shared.index()).plus(min).plus(Ix.var(SHIFT, (int) (max - min) + 1)));
+        }
+    }
+
+    /**
      * The terms as one loop (variable {@link #TERM}) over int tables (static fields of the class): each term's shift of the shared
      * load (as variable {@link #SHIFT}) and its box.
      */
     private Runnable termLoop(KernelEmitter e, List<Term> live, Expr.Load shared, Ix offset, boolean vectors, KernelGraph graph,
                               IntTables tables) {
-        long minShift = Long.MAX_VALUE, maxShift = Long.MIN_VALUE;
-        for (Term t : live) {
-            long c = ((Expr.Load) t.value).index().constantPart();
-            minShift = Math.min(minShift, c);
-            maxShift = Math.max(maxShift, c);
-        }
-        int[] shifts = new int[live.size()];
-        for (int i = 0; i < shifts.length; i++) shifts[i] = (int) (((Expr.Load) live.get(i).value).index().constantPart() - minShift);
-        int shiftTable = tables.local(e.g, shifts);
+        Shifts shifts = Shifts.of(live, shared);
+        int shiftTable = tables.local(e.g, shifts.relative());
         int last = shape.rank() - 1;
         int widest = 0, narrowest = Integer.MAX_VALUE;
         for (Term t : live) {
@@ -197,8 +209,7 @@ final class BoxSum {
             loTables[a] = tables.local(e.g, live.stream().mapToInt(t -> (int) t.lo[axis]).toArray());
             if (a < last || width < 0) endTables[a] = tables.local(e.g, live.stream().mapToInt(t -> (int) t.hi[axis] + 1).toArray());
         }
-        Ix shifted = unshifted(shared.index()).plus(minShift).plus(Ix.var(SHIFT, (int) (maxShift - minShift) + 1));
-        Expr sum = plus(offset, new Expr.Load(shared.buffer(), shifted, DType.F32));
+        Expr sum = plus(offset, new Expr.Load(shared.buffer(), shifts.load(), DType.F32));
         List<Kernel.Store> stores = List.of(new Kernel.Store(output, sum));
         boolean inVectors = vectors && VectorLoop.supports(stores, last, widest, false, shape.numel(), graph);
         return () -> e.loop(TERM, e.constant(0), e.constant(live.size()), () -> e.scoped(() -> {

@@ -221,7 +221,7 @@ final class KernelEmitter {
         g.push(step);
         g.math(GeneratorAdapter.MUL, Type.INT_TYPE);
         g.push(extent - step);
-        g.invokeStatic(Type.getType(Math.class), new org.objectweb.asm.commons.Method("min", "(II)I"));
+        g.invokeStatic(Type.getType(Math.class), new Method("min", "(II)I"));
         g.storeLocal(v);
         block.run();
         varLocals.put(varId, v);

@@ -1,6 +1,5 @@
 package dev.kiln.codegen.jvm;
 
-import dev.kiln.ir.DType;
 import dev.kiln.ir.kernel.Expr;
 import dev.kiln.ir.kernel.Ix;
 import dev.kiln.ir.kernel.Kernel;
@@ -33,6 +32,9 @@ final class RowsInVectors {
     /** The most vectors a row takes (each is an accumulator held across the row's terms). */
     static final int MAX_VECTORS = 4;
 
+    /** The most terms (each is an entry of two int tables, which the class initializer fills: a method of ≤ 64 KiB). */
+    static final int MAX_TERMS = 2048;
+
     private static final Type OPS = Type.getObjectType("dev/kiln/codegen/jvm/VectorOps");   // not loaded here
     private static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
     private static final Type FLOATS = Type.getType(float[].class), INTS = Type.getType(int[].class);
@@ -48,9 +50,9 @@ final class RowsInVectors {
         Ix index = BoxSum.unshifted(shared.index());
         Long along = index.linearCoefficient(colAxis);
         if (along == null || along != 1 || !linear(index, rank)) return null;
-        Expr sum = new Expr.Binary(dev.kiln.ir.Op.BinaryFn.ADD, new Expr.Load(box.output, KernelCompiler.offset(box.shape), DType.F32),
-                shared, DType.F32);
+        Expr sum = box.plus(KernelCompiler.offset(box.shape), shared);
         if (!VectorLoop.supports(List.of(new Kernel.Store(box.output, sum)), colAxis, width, false, box.shape.numel(), graph)) return null;
+        if (live.size() > MAX_TERMS) return null;
 
         int[] starts = starts(width);
         int terms = live.size(), vectors = starts.length;
@@ -70,28 +72,32 @@ final class RowsInVectors {
 
         long length = graph.buffer(shared.buffer()).shape().numel();
         long[] span = span(index, box.shape, rowAxis, colAxis);
-        long minShift = Long.MAX_VALUE;
-        for (BoxSum.Term term : live) minShift = Math.min(minShift, ((Expr.Load) term.value()).index().constantPart());
-        int[] shifts = new int[terms], bits = new int[terms * vectors * VectorLoop.LANES];
         Long rowStride = index.linearCoefficient(rowAxis);
+        List<List<Long>> boxes = new ArrayList<>();                  // the terms' distinct column ranges
+        int[] maskAt = new int[terms];
         for (int t = 0; t < terms; t++) {
             BoxSum.Term term = live.get(t);
             long shift = ((Expr.Load) term.value()).index().constantPart();
             long rows0 = rowStride * term.lo()[rowAxis], rows1 = rowStride * term.hi()[rowAxis];
             long lo = shift + span[0] + Math.min(rows0, rows1), hi = shift + span[1] + Math.max(rows0, rows1) + width - 1;
             if (lo < 0 || hi >= length) return null;                       // a whole-row load would leave the buffer
-            shifts[t] = (int) (shift - minShift);
+            List<Long> columns = List.of(term.lo()[colAxis], term.hi()[colAxis]);
+            if (!boxes.contains(columns)) boxes.add(columns);
+            maskAt[t] = boxes.indexOf(columns) * vectors * VectorLoop.LANES;
+        }
+        int[] bits = new int[boxes.size() * vectors * VectorLoop.LANES];   // per column range and vector: a lane mask
+        for (int b = 0; b < boxes.size(); b++) {
             for (int v = 0; v < vectors; v++) {
                 for (int lane = 0; lane < VectorLoop.LANES; lane++) {
                     long col = starts[v] + lane;
-                    bits[(t * vectors + v) * VectorLoop.LANES + lane] = term.lo()[colAxis] <= col && col <= term.hi()[colAxis] ? -1 : 0;
+                    bits[(b * vectors + v) * VectorLoop.LANES + lane] = boxes.get(b).get(0) <= col && col <= boxes.get(b).get(1) ? -1 : 0;
                 }
             }
         }
-        Ix load = index.plus(minShift).plus(Ix.var(BoxSum.SHIFT, Math.max(1, (int) (maxShift(live) - minShift) + 1)));
+        BoxSum.Shifts shifts = BoxSum.Shifts.of(live, shared);
         Ix out = KernelCompiler.offset(box.shape);
-        int fromTable = tables.local(e.g, from), toTable = tables.local(e.g, to), shiftTable = tables.local(e.g, shifts);
-        int bitTable = tables.local(e.g, bits);
+        int fromTable = tables.local(e.g, from), toTable = tables.local(e.g, to), shiftTable = tables.local(e.g, shifts.relative());
+        int maskTable = tables.local(e.g, maskAt), bitTable = tables.local(e.g, bits);
         return () -> e.loop(rowAxis, e.constant(0), e.constant(height), () -> e.scoped(() -> {
             GeneratorAdapter g = e.g;
             int[] acc = new int[vectors];
@@ -112,11 +118,9 @@ final class RowsInVectors {
                         e.bindVarTo(colAxis, starts[vector]);
                         g.loadLocal(accumulator);
                         g.loadLocal(e.bufferLocal(shared.buffer()));
-                        e.ix(load);
+                        e.ix(shifts.load());
                         g.loadLocal(bitTable);
-                        e.loadVar(BoxSum.TERM);
-                        g.push(vectors * VectorLoop.LANES);
-                        g.math(GeneratorAdapter.MUL, Type.INT_TYPE);
+                        e.tableAt(maskTable, BoxSum.TERM).run();
                         g.push(vector * VectorLoop.LANES);
                         g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
                         call(g, "loadLanes", VECTOR, FLOATS, Type.INT_TYPE, INTS, Type.INT_TYPE);
@@ -144,12 +148,6 @@ final class RowsInVectors {
         for (int c = 0; c + VectorLoop.LANES <= width; c += VectorLoop.LANES) starts.add(c);
         if (width % VectorLoop.LANES != 0) starts.add(width - VectorLoop.LANES);
         return starts.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static long maxShift(List<BoxSum.Term> live) {
-        long max = Long.MIN_VALUE;
-        for (BoxSum.Term term : live) max = Math.max(max, ((Expr.Load) term.value()).index().constantPart());
-        return max;
     }
 
     /** Whether every term of {@code index} is a loop variable times a coefficient. */

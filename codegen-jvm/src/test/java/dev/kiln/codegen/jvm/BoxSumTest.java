@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,8 +40,12 @@ class BoxSumTest {
     }
 
     private static final List<Conv> STRIDE_ONE = List.of(
-            new Conv(64, 6, 14, 14, 16, 5, 5, 1, 0, 1),        // LeNet's second convolution, batch 64: rows in vectors
-            new Conv(64, 6, 14, 14, 16, 5, 5, 1, 2, 1),        // padded: rows of different widths, in vector loops
+            new Conv(64, 6, 14, 14, 16, 5, 5, 1, 0, 1),        // LeNet's second convolution, batch 64: rows in registers
+            new Conv(64, 6, 14, 14, 16, 5, 5, 1, 2, 1),        // padded: boxes of different widths
+            new Conv(64, 8, 8, 8, 4, 3, 3, 1, 0, 1),           // rows of one vector
+            new Conv(64, 2, 16, 16, 4, 3, 3, 1, 0, 1),         // rows of two vectors, no overlap
+            new Conv(32, 2, 16, 17, 3, 3, 4, 1, 0, 1),         // rows of 17: vectors at 0, 8 and 9
+            new Conv(16, 1, 32, 32, 6, 5, 5, 1, 0, 1),         // rows of 32: four vectors, the most
             new Conv(4, 6, 14, 14, 16, 5, 5, 1, 0, 1),         // too small for vectors
             new Conv(2, 3, 12, 12, 4, 3, 3, 1, 1, 1),          // padded
             new Conv(2, 2, 16, 17, 3, 3, 4, 1, 1, 1),          // non-square kernel, odd width
@@ -93,15 +98,62 @@ class BoxSumTest {
                 float[] x = (float[]) bIn[g.outputs().get(0)], z = (float[]) gIn[g.outputs().get(0)];
                 String code = new String(boxes, java.nio.charset.StandardCharsets.ISO_8859_1);
                 if (vectors && fold.shape().numel() >= VectorLoop.MIN_ELEMENTS) {
-                    // rows at least a vector wide are summed in registers (RowsInVectors); narrower ones box by box, in
-                    // scalar code when the boxes are narrower than a vector too
+                    // unpadded rows at least a vector wide are summed in registers (RowsInVectors); narrower ones box
+                    // by box, in scalar code when the boxes are narrower than a vector too
                     boolean wide = conv.w() >= VectorLoop.LANES;
-                    assertEquals(wide, code.contains("loadLanes"), conv + ": rows in registers");
+                    if (conv.pad() == 0) assertEquals(wide, code.contains("loadLanes"), conv + ": rows in registers");
                     assertEquals(wide, code.contains("VectorOps"), conv + ": in vectors");
                 }
                 for (int i = 0; i < x.length; i++) assertSameBits(z[i], x[i], conv + (vectors ? " in vectors" : "") + ", element " + i);
             }
         }
+    }
+
+    @Test
+    void rowsInRegistersGiveTheBoxFormsBitsWithZerosOfBothSignsNanAndInfinity() {
+        // the rows form (vectors) against the box form (scalar), bit for bit: cleared lanes add +0.0 and never pass on
+        // a NaN or an infinity loaded there
+        for (Conv conv : STRIDE_ONE) {
+            if (conv.pad() != 0 || conv.w() < VectorLoop.LANES || !VectorLoop.ENABLED) continue;
+            KernelGraph g = Scheduler.schedule(List.of(conv.inputGradient()), n -> false).graph();
+            Kernel.Pointwise fold = fold(g);
+            if (fold.shape().numel() < VectorLoop.MIN_ELEMENTS) continue;
+            Object[] rIn = randomBuffers(g, new Random(conv.hashCode() + 1)), bIn;
+            Random rnd = new Random(3);
+            for (Object x : rIn) {
+                float[] v = (float[]) x;
+                for (int i = 0; i < v.length; i++) {
+                    int pick = rnd.nextInt(40);
+                    if (pick < 4) v[i] = new float[] {0f, -0f, Float.NaN, Float.NEGATIVE_INFINITY}[pick];
+                }
+            }
+            bIn = copy(rIn);
+            int extent = KernelCompiler.parallelExtent(fold);
+            byte[] rows = KernelCompiler.generate(fold, g, "R", Gemm.best(), true, true);
+            assertTrue(new String(rows, java.nio.charset.StandardCharsets.ISO_8859_1).contains("loadLanes"), conv + ": rows in registers");
+            ((LoopKernel) KernelCompiler.instantiate(rows)).run(rIn, 0, extent);
+            ((LoopKernel) KernelCompiler.instantiate(KernelCompiler.generate(fold, g, "B", Gemm.best(), false, true))).run(bIn, 0, extent);
+            float[] x = (float[]) rIn[g.outputs().get(0)], z = (float[]) bIn[g.outputs().get(0)];
+            for (int i = 0; i < x.length; i++) assertEquals(Float.floatToIntBits(z[i]), Float.floatToIntBits(x[i]), conv + ", element " + i);
+        }
+    }
+
+    @Test
+    void rowsWhoseWholeRowLoadsWouldLeaveTheBufferAreAddedBoxByBox() {
+        // one buffer shifted into 5 terms: a term's whole 16-wide row reads up to 4 elements before its box, which for
+        // the first rows is before the buffer's start
+        Node a = Node.leaf(Op.Role.INPUT, "a", Shape.of(16, 8, 12, 12), DType.F32);
+        Node sum = null;
+        for (int t = 0; t < 5; t++) {
+            Node p = Ops.pad(a, List.of(0, 0, t, 4 - t), List.of(0, 0, 4 - t, t), 0);
+            sum = sum == null ? p : Ops.add(sum, p);
+        }
+        Scheduler.Schedule s = Scheduler.schedule(List.of(sum), n -> false);
+        Kernel.Pointwise k = fold(s.graph());
+        assertNotNull(BoxSum.of(k, KernelCompiler.parallelAxis(k.shape(), List.of()), s.graph()), Kernels.format(s.graph()));
+        byte[] code = KernelCompiler.generate(k, s.graph(), "B", Gemm.best(), VectorLoop.ENABLED, true);
+        assertFalse(new String(code, java.nio.charset.StandardCharsets.ISO_8859_1).contains("loadLanes"), "box by box");
+        IndexedOperandTest.assertMatchesInterpreter(s, sum, 9, 1);
     }
 
     @Test

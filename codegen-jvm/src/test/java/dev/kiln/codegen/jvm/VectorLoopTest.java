@@ -142,16 +142,30 @@ class VectorLoopTest {
     @Test
     void maxPoolWindowsInVectorLanesGiveTheScalarBits() {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
-        // a 2×2 max pool of relu(x + bias) (rows of 14 outputs: a vector and a tail of 6; every second element along
-        // the row per window position) and one of 2×1 windows; NaN, ±0 and ties among the inputs
-        for (int window : new int[] {2, 1}) {
-            Shape windows = Shape.of(16, 6, 14, 2, 14, window);
-            Node x = input("x", windows), bias = input("bias", Shape.of(1, 6, 1, 1, 1, 1));
-            Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
-            Node pooled = Ops.mul(Ops.max(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, 14), DType.F32));
-            KernelGraph kg = Scheduler.schedule(List.of(pooled), n -> false).graph();
-            assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(window)), 7, window + "×" + window);
+        // a 2×2 max pool of relu(x + bias) (rows of 14 or 10 outputs: a vector and one more over outputs already done,
+        // at 6 or 2; every second element along the row per window position) and one of 2×1 windows; NaN, ±0 and ties
+        // among the inputs
+        for (int width : new int[] {14, 10}) {
+            for (int window : new int[] {2, 1}) {
+                Shape windows = Shape.of(16, 6, 14, 2, width, window);
+                Node x = input("x", windows), bias = input("bias", Shape.of(1, 6, 1, 1, 1, 1));
+                Node act = Ops.unary(Op.UnaryFn.RELU, Ops.add(x, Ops.broadcastTo(bias, windows)));
+                Node pooled = Ops.mul(Ops.max(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, width), DType.F32));
+                KernelGraph kg = Scheduler.schedule(List.of(pooled), n -> false).graph();
+                assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(window)), 7, window + "×" + window + ", rows of " + width);
+                // the last step is clamped (KernelEmitter.clampedLoop), not a scalar tail
+                byte[] code = KernelCompiler.generate(kg.kernels().get(0), kg, "V", Gemm.best(), true);
+                assertTrue(new String(code, StandardCharsets.ISO_8859_1).contains("java/lang/Math"), "rows of " + width + ": a clamped last step");
+            }
         }
+        // rows of 12 scaled by a value repeated 4 times along the row: the clamped last step starts at 4, a multiple of
+        // the repeat (where it would not be, the outputs left over run one by one: windowRowsEndIn… below)
+        Shape windows = Shape.of(16, 6, 14, 2, 12, 2);
+        Node x = input("x", windows);
+        Node scale = Ops.reshape(Ops.broadcastTo(input("s", Shape.of(16, 6, 14, 3, 1)), Shape.of(16, 6, 14, 3, 4)), Shape.of(16, 6, 14, 12));
+        Node scaled = Ops.mul(Ops.max(x, List.of(3, 5), false), scale);
+        KernelGraph kg = Scheduler.schedule(List.of(scaled), n -> false).graph();
+        assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(4)), 7, "rows of 12 scaled by a value repeated 4 times");
     }
 
     @Test

@@ -24,9 +24,9 @@ final class VectorRunGemm implements RunGemm.Impl {
     }
 
     /*
-     * Two copies of the block loop, one per way of storing, rather than one with a branch per vector: a vector that is
-     * live where the JIT places an uncommon trap (a branch not taken so far) is boxed, and with it every vector of the
-     * block (a product 15-20x slower, seen). Each copy stores the same way every time.
+     * Copies of the block loop, one per way of storing (and per block shape), rather than one with a branch per vector:
+     * a vector that is live where the JIT places an uncommon trap (a branch not taken so far) is boxed, and with it every
+     * vector of the block (a product 15-20x slower, seen). Each copy stores the same way every time.
      */
 
     /** Every vector's lanes are C's (runs of 8 or more): the accumulators go straight into C. */
