@@ -71,7 +71,7 @@ final class RowsInVectors {
         }
 
         long length = graph.buffer(shared.buffer()).shape().numel();
-        long[] span = span(index, box.shape, rowAxis, colAxis);
+        long[] span = span(index, rowAxis, colAxis);
         Long rowStride = index.linearCoefficient(rowAxis);
         List<List<Long>> boxes = new ArrayList<>();                  // the terms' distinct column ranges
         int[] maskAt = new int[terms];
@@ -156,17 +156,10 @@ final class RowsInVectors {
         return true;
     }
 
-    /** The least and greatest value of {@code index} over every axis of {@code shape} but the row and column ones. */
-    private static long[] span(Ix index, dev.kiln.ir.Shape shape, int rowAxis, int colAxis) {
-        long lo = index.constantPart(), hi = lo;
-        for (Ix.Term t : index.terms()) {
-            int axis = ((Ix.Var) t.atom()).id();
-            if (axis == rowAxis || axis == colAxis) continue;
-            long far = t.coef() * (shape.dim(axis) - 1L);
-            lo += Math.min(0, far);
-            hi += Math.max(0, far);
-        }
-        return new long[] {lo, hi};
+    /** The least and greatest value of {@code index} over every loop variable but the row and column ones. */
+    private static long[] span(Ix index, int rowAxis, int colAxis) {
+        Ix outer = index.substitute(rowAxis, Ix.constant(0)).substitute(colAxis, Ix.constant(0));
+        return new long[] {outer.min(), outer.max()};
     }
 
     private static void call(GeneratorAdapter g, String name, Type result, Type... args) {

@@ -221,11 +221,16 @@ final class VectorLoop {
      * and 6 scalar indices.
      */
     private static boolean redoable(List<Expr> values, Set<Integer> written) {
+        for (Expr x : values) if (KernelEmitter.containsAcc(x)) return false;
+        return !readsAny(values, written);
+    }
+
+    /** Whether some value loads one of {@code buffers}. */
+    private static boolean readsAny(List<Expr> values, Set<Integer> buffers) {
         for (Expr x : values) {
-            if (KernelEmitter.containsAcc(x)) return false;
-            for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) if (written.contains(l.buffer())) return false;
+            for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) if (buffers.contains(l.buffer())) return true;
         }
-        return true;
+        return false;
     }
 
     /** The multiple a vector step's start must be for the values' repeated loads ({@link #repeats}); 1 without them. */
@@ -322,11 +327,8 @@ final class VectorLoop {
      * pooled row then takes two vector steps instead of one and 6 outputs one by one: conv1's max-pool 110 → ~70 µs in the step.
      */
     static boolean redoesWindows(Kernel.Reduction r, int var, int extent) {
-        List<Expr> values = List.of(r.body(), r.epilogue());
-        for (Expr x : values) {
-            for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) if (l.buffer() == r.output()) return false;
-        }
-        return (extent - LANES) % alignment(values, var) == 0;
+        List<Expr> values = List.of(r.body(), r.epilogue());       // the accumulator is folded anew at each step
+        return !readsAny(values, Set.of(r.output())) && (extent - LANES) % alignment(values, var) == 0;
     }
 
     /** The lanes' max over the window, in a new FloatVector local. */
