@@ -80,12 +80,12 @@ final class VectorGemm extends BlockedGemm {
         final int nr = this.nr;
         int full = nc / nr * nr;
         if (cs == 1 && nr % 8 == 0) {
-            // row-major B: each k-step's NR values are contiguous
-            for (int jr = 0; jr < full; jr += nr) {
-                int dst = bpOff + jr * kc, src = base + jr;
-                for (int p = 0; p < kc; p++) {
-                    int s = src + p * rs, d = dst + p * nr;
-                    for (int v = 0; v < nr; v += 8) FloatVector.fromArray(S256, b, s + v).intoArray(bp, d + v);
+            // row-major B: each k-step's NR values are contiguous. Row by row, so B is read in address order and each
+            // row's columns go to their panels; panel by panel, every k-step read a new page (a 1024² B: 212 → 159 µs)
+            for (int p = 0; p < kc; p++) {
+                int s = base + p * rs, d = bpOff + p * nr;
+                for (int jr = 0; jr < full; jr += nr) {
+                    for (int v = 0; v < nr; v += 8) FloatVector.fromArray(S256, b, s + jr + v).intoArray(bp, d + jr * kc + v);
                 }
             }
         } else if (rs == 1 && nr % 8 == 0) {
