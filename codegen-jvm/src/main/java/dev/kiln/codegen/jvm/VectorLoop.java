@@ -265,6 +265,9 @@ final class VectorLoop {
     /** The most window elements {@link #emitWindow} unrolls. */
     static final int MAX_WINDOW = 16;
 
+    /** The shortest output row {@link #emitWindow} runs in vector lanes (a masked step: {@link #shortWindow}). */
+    static final int SHORT_ROW = 4;
+
     /**
      * Whether reduction {@code r} can run with vector lanes along its output axis {@code var} (extent {@code extent},
      * not the parallel axis): a float32 max, or a float32 sum where float64 lanes are native ({@link #WIDE}); windows of
@@ -273,7 +276,7 @@ final class VectorLoop {
      */
     static boolean supportsWindow(Kernel.Reduction r, int var, int extent, KernelGraph graph) {
         boolean fn = r.fn() == dev.kiln.ir.Op.ReduceFn.MAX || (r.fn() == dev.kiln.ir.Op.ReduceFn.SUM && WIDE);
-        if (!fn || r.body().dtype() != DType.F32 || extent < LANES
+        if (!fn || r.body().dtype() != DType.F32 || extent < SHORT_ROW
                 || r.domain().numel() < MIN_ELEMENTS || windowPoints(r).size() > MAX_WINDOW) return false;
         Long c = r.outIndex().linearCoefficient(var);
         return c != null && c == 1 && graph.buffer(r.output()).dtype() == DType.F32
@@ -307,10 +310,12 @@ final class VectorLoop {
      * lanes in the scalar fold's own order (its chains, then their pairwise sum).
      */
     static void emitWindow(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
-        boolean sum = r.fn() == dev.kiln.ir.Op.ReduceFn.SUM;
+        if (extent < LANES) {
+            shortWindow(e, r, var, extent, out, scalarBody);
+            return;
+        }
         Runnable step = () -> e.scoped(() -> {
-            int result = sum ? windowSum(e, r, var) : windowMax(e, r, var);
-            new VectorLoop(e, result).vector(r.epilogue(), var);
+            new VectorLoop(e, window(e, r, var)).vector(r.epilogue(), var);
             store(e, r.output(), out);
         });
         if (redoesWindows(r, var, extent)) {
@@ -329,6 +334,58 @@ final class VectorLoop {
     static boolean redoesWindows(Kernel.Reduction r, int var, int extent) {
         List<Expr> values = List.of(r.body(), r.epilogue());       // the accumulator is folded anew at each step
         return !readsAny(values, Set.of(r.output())) && (extent - LANES) % alignment(values, var) == 0;
+    }
+
+    /**
+     * A row of {@code extent} < {@link #LANES} outputs (conv2's pooled rows of 5) as one vector step that stores its first
+     * {@code extent} lanes; the other lanes fold elements past the row, and the store drops them. Those reads stay in
+     * the buffers as the step checks first: where one would leave its buffer (the last rows), the row runs
+     * {@code scalarBody} output by output instead. Scalar rows of 5 took 65 µs of the LeNet step for conv2's max-pool.
+     */
+    private static void shortWindow(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
+        GeneratorAdapter g = e.g;
+        org.objectweb.asm.Label scalar = new org.objectweb.asm.Label(), end = new org.objectweb.asm.Label();
+        e.scoped(() -> {
+            e.bindVarTo(var, 0);
+            for (int[] point : windowPoints(r)) {
+                e.scoped(() -> {
+                    for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
+                    exitUnlessInside(e, r.body(), var, scalar);
+                });
+            }
+            exitUnlessInside(e, r.epilogue(), var, scalar);
+            new VectorLoop(e, window(e, r, var)).vector(r.epilogue(), var);
+            e.g.loadLocal(e.bufferLocal(r.output()));
+            e.ix(out);
+            g.push(extent);
+            g.invokeStatic(OPS, new Method("storeFirst", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE, Type.INT_TYPE}));
+        });
+        g.goTo(end);
+        g.mark(scalar);
+        e.loop(var, e.constant(0), e.constant(extent), () -> e.scoped(scalarBody));
+        g.mark(end);
+    }
+
+    /** Jumps to {@code outside} where a vector load of {@code x} (lanes var .. var+7, as bound now) would leave its buffer. */
+    private static void exitUnlessInside(KernelEmitter e, Expr x, int var, org.objectweb.asm.Label outside) {
+        GeneratorAdapter g = e.g;
+        for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) {
+            if (!l.index().mentions(var)) continue;                     // a scalar read, as the scalar fold's
+            int repeats = repeats(l.index(), var);
+            Long stride = l.index().linearCoefficient(var);
+            int last = repeats > 0 ? LANES / repeats - 1 : stride == 2 ? 2 * LANES - 2 : LANES - 1;   // see the loads in compute
+            e.ix(l.index());
+            g.push(last);
+            g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+            g.loadLocal(e.bufferLocal(l.buffer()));
+            g.arrayLength();
+            g.ifICmp(GeneratorAdapter.GE, outside);
+        }
+    }
+
+    /** The lanes' fold over the window (max or sum), in a new FloatVector local. */
+    private static int window(KernelEmitter e, Kernel.Reduction r, int var) {
+        return r.fn() == dev.kiln.ir.Op.ReduceFn.SUM ? windowSum(e, r, var) : windowMax(e, r, var);
     }
 
     /** The lanes' max over the window, in a new FloatVector local. */

@@ -78,6 +78,9 @@ public final class VectorOps {
 
     public static void store(FloatVector v, float[] a, int i) { v.intoArray(a, i); }
 
+    /** Lanes 0 .. n−1 into a[i .. i+n−1] (a row shorter than a vector); the floats after them are left as they are. */
+    public static void storeFirst(FloatVector v, float[] a, int i, int n) { v.intoArray(a, i, VectorMask.fromLong(S, (1L << n) - 1)); }
+
     public static FloatVector broadcast(float x) { return FloatVector.broadcast(S, x); }
 
     public static FloatVector add(FloatVector a, FloatVector b) { return a.add(b); }
