@@ -270,9 +270,9 @@ final class VectorLoop {
 
     /**
      * Whether reduction {@code r} can run with vector lanes along its output axis {@code var} (extent {@code extent},
-     * not the parallel axis): a float32 max, or a float32 sum where float64 lanes are native ({@link #WIDE}); windows of
-     * at most {@link #MAX_WINDOW} elements, a body and epilogue the lanes compute exactly, and an output contiguous
-     * along {@code var}.
+     * not the parallel axis, at least {@link #SHORT_ROW} long): a float32 max, or a float32 sum where float64 lanes are
+     * native ({@link #WIDE}); windows of at most {@link #MAX_WINDOW} elements, a body and epilogue the lanes compute
+     * exactly, and an output contiguous along {@code var}.
      */
     static boolean supportsWindow(Kernel.Reduction r, int var, int extent, KernelGraph graph) {
         boolean fn = r.fn() == dev.kiln.ir.Op.ReduceFn.MAX || (r.fn() == dev.kiln.ir.Op.ReduceFn.SUM && WIDE);
@@ -306,8 +306,9 @@ final class VectorLoop {
      * axis {@code var}, which starts at 0: for v = 0, 8, … the window's elements (every combination of the reduced
      * variables, unrolled) are folded into each lane, then the epilogue is stored; the outputs left over are one more
      * vector step over outputs already done where {@link #redoesWindows} allows, else run {@code scalarBody} (the scalar
-     * fold of one output). Lanes and scalar code agree bit for bit: max is exact in any order, and a sum adds in float64
-     * lanes in the scalar fold's own order (its chains, then their pairwise sum).
+     * fold of one output). A row shorter than a vector is one masked step ({@link #shortWindow}). Lanes and scalar code
+     * agree bit for bit: max is exact in any order, and a sum adds in float64 lanes in the scalar fold's own order (its
+     * chains, then their pairwise sum).
      */
     static void emitWindow(KernelEmitter e, Kernel.Reduction r, int var, int extent, Ix out, Runnable scalarBody) {
         if (extent < LANES) {
@@ -347,13 +348,22 @@ final class VectorLoop {
         org.objectweb.asm.Label scalar = new org.objectweb.asm.Label(), end = new org.objectweb.asm.Label();
         e.scoped(() -> {
             e.bindVarTo(var, 0);
+            List<Expr.Load> windowed = new java.util.ArrayList<>(), fixed = new java.util.ArrayList<>();
+            for (Expr x : List.of(r.body(), r.epilogue())) {
+                for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) {
+                    if (!l.index().mentions(var)) continue;                 // a scalar read, as the scalar fold's
+                    boolean moves = r.axes().stream().anyMatch(l.index()::mentions);
+                    List<Expr.Load> into = moves ? windowed : fixed;
+                    if (!into.contains(l)) into.add(l);
+                }
+            }
+            exitUnlessInside(e, fixed, var, scalar);
             for (int[] point : windowPoints(r)) {
                 e.scoped(() -> {
                     for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
-                    exitUnlessInside(e, r.body(), var, scalar);
+                    exitUnlessInside(e, windowed, var, scalar);
                 });
             }
-            exitUnlessInside(e, r.epilogue(), var, scalar);
             new VectorLoop(e, window(e, r, var)).vector(r.epilogue(), var);
             e.g.loadLocal(e.bufferLocal(r.output()));
             e.ix(out);
@@ -366,16 +376,12 @@ final class VectorLoop {
         g.mark(end);
     }
 
-    /** Jumps to {@code outside} where a vector load of {@code x} (lanes var .. var+7, as bound now) would leave its buffer. */
-    private static void exitUnlessInside(KernelEmitter e, Expr x, int var, org.objectweb.asm.Label outside) {
+    /** Jumps to {@code outside} where one of the vector loads (lanes var .. var+7, as bound now) would leave its buffer. */
+    private static void exitUnlessInside(KernelEmitter e, List<Expr.Load> loads, int var, org.objectweb.asm.Label outside) {
         GeneratorAdapter g = e.g;
-        for (Expr.Load l : dev.kiln.ir.kernel.Kernels.loads(x)) {
-            if (!l.index().mentions(var)) continue;                     // a scalar read, as the scalar fold's
-            int repeats = repeats(l.index(), var);
-            Long stride = l.index().linearCoefficient(var);
-            int last = repeats > 0 ? LANES / repeats - 1 : stride == 2 ? 2 * LANES - 2 : LANES - 1;   // see the loads in compute
+        for (Expr.Load l : loads) {
             e.ix(l.index());
-            g.push(last);
+            g.push(LoadForm.of(l.index(), var).lastRead);
             g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
             g.loadLocal(e.bufferLocal(l.buffer()));
             g.arrayLength();
@@ -529,9 +535,7 @@ final class VectorLoop {
             case Expr.Load l -> {
                 e.g.loadLocal(e.bufferLocal(l.buffer()));
                 e.ix(l.index());
-                int repeats = repeats(l.index(), var);
-                Long stride = l.index().linearCoefficient(var);
-                call(e.g, repeats > 0 ? "loadRepeated" + repeats : stride == 2 ? "loadEvens" : "load", VECTOR, FLOATS, Type.INT_TYPE);
+                call(e.g, LoadForm.of(l.index(), var).helper, VECTOR, FLOATS, Type.INT_TYPE);
             }
             case Expr.Acc a -> {
                 if (acc < 0) throw new IllegalStateException("no accumulator in this vector loop");
@@ -565,6 +569,29 @@ final class VectorLoop {
         vector(b.a(), var);
         vector(b.b(), var);
         call(e.g, b.fn().name().toLowerCase(), MASK, VECTOR, VECTOR);
+    }
+
+    /** How a vector load along the loop reads its buffer: the {@link VectorOps} helper, and its last float past the index. */
+    private enum LoadForm {
+        CONTIGUOUS("load", LANES - 1), EVENS("loadEvens", 2 * LANES - 2),
+        REPEATED_2("loadRepeated2", LANES / 2 - 1), REPEATED_4("loadRepeated4", LANES / 4 - 1), REPEATED_8("loadRepeated8", 0);
+
+        final String helper;
+        final int lastRead;
+
+        LoadForm(String helper, int lastRead) {
+            this.helper = helper;
+            this.lastRead = lastRead;
+        }
+
+        static LoadForm of(Ix index, int var) {
+            return switch (repeats(index, var)) {
+                case 2 -> REPEATED_2;
+                case 4 -> REPEATED_4;
+                case 8 -> REPEATED_8;
+                default -> index.linearCoefficient(var) == 2 ? EVENS : CONTIGUOUS;
+            };
+        }
     }
 
     private static void call(GeneratorAdapter g, String name, Type result, Type... args) {

@@ -169,6 +169,24 @@ class VectorLoopTest {
         Node scaled = Ops.mul(Ops.max(x, List.of(3, 5), false), scale);
         KernelGraph kg = Scheduler.schedule(List.of(scaled), n -> false).graph();
         assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(4)), 7, "rows of 12 scaled by a value repeated 4 times");
+        // short rows whose epilogue reads along the row: rows of 6 times a tensor of the output's shape (a plain load
+        // of 8 floats), rows of 4 times a value repeated twice (4 floats). x is cropped from a larger input, so only the
+        // epilogue's loads would leave their buffers at the last rows
+        Node byTensor = Ops.mul(Ops.max(cropped(6), List.of(3, 5), false), input("t", Shape.of(32, 6, 14, 6)));
+        Node twice = Ops.reshape(Ops.broadcastTo(input("s", Shape.of(32, 6, 14, 2, 1)), Shape.of(32, 6, 14, 2, 2)), Shape.of(32, 6, 14, 4));
+        Node byRepeated = Ops.mul(Ops.max(cropped(4), List.of(3, 5), false), twice);
+        for (Node pooled : List.of(byTensor, byRepeated)) {
+            KernelGraph g = Scheduler.schedule(List.of(pooled), n -> false).graph();
+            assertVectorKernelGivesTheScalarBits(g, inputs(g, new Random(6)), 7, "short rows with an epilogue load: " + Kernels.format(g));
+            assertTrue(new String(KernelCompiler.generate(g.kernels().get(0), g, "V", Gemm.best(), true), StandardCharsets.ISO_8859_1)
+                    .contains("storeFirst"), Kernels.format(g));
+        }
+    }
+
+    /** [32, 6, 14, 2, width, 2] windows cropped from a [32, 6, 15, 2, width, 2] input. */
+    private static Node cropped(int width) {
+        Node x = input("x", Shape.of(32, 6, 15, 2, width, 2));
+        return Ops.slice(x, List.of(0, 0, 0, 0, 0, 0), List.of(32, 6, 14, 2, width, 2), List.of(1, 1, 1, 1, 1, 1));
     }
 
     @Test
@@ -209,6 +227,10 @@ class VectorLoopTest {
             Node sums = Ops.mul(Ops.sum(act, List.of(3, 5), false), Ops.full(0.5, Shape.of(16, 6, 14, w[1]), DType.F32));
             KernelGraph kg = Scheduler.schedule(List.of(sums), n -> false).graph();
             assertVectorKernelGivesTheScalarBits(kg, inputs(kg, new Random(w[2])), 5, w[0] + "×" + w[2] + " windows, rows of " + w[1]);
+            if (w[1] < VectorLoop.LANES) {
+                assertTrue(new String(KernelCompiler.generate(kg.kernels().get(0), kg, "V", Gemm.best(), true), StandardCharsets.ISO_8859_1)
+                        .contains("storeFirst"), "rows of " + w[1] + ": one step storing its first lanes");
+            }
         }
     }
 
