@@ -6,7 +6,6 @@ import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.commons.GeneratorAdapter;
-import org.objectweb.asm.commons.Method;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,9 +34,7 @@ final class RowsInVectors {
     /** The most terms (each is an entry of two int tables, which the class initializer fills: a method of ≤ 64 KiB). */
     static final int MAX_TERMS = 2048;
 
-    private static final Type OPS = Type.getObjectType("dev/kiln/codegen/jvm/VectorOps");   // not loaded here
-    private static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
-    private static final Type FLOATS = Type.getType(float[].class), INTS = Type.getType(int[].class);
+    private static final Type VECTOR = VectorLoop.VECTOR, FLOATS = VectorLoop.FLOATS, INTS = Type.getType(int[].class);
 
     private RowsInVectors() {}
 
@@ -104,7 +101,7 @@ final class RowsInVectors {
             for (int a = 0; a < acc.length; a++) {
                 acc[a] = g.newLocal(VECTOR);
                 g.push(0f);
-                call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
+                VectorLoop.call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
                 g.storeLocal(acc[a]);
             }
             e.loop(BoxSum.TERM, e.tableAt(fromTable, rowAxis), e.tableAt(toTable, rowAxis), () -> e.scoped(() -> {
@@ -123,8 +120,8 @@ final class RowsInVectors {
                         e.tableAt(maskTable, BoxSum.TERM).run();
                         g.push(vector * VectorLoop.LANES);
                         g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-                        call(g, "loadLanes", VECTOR, FLOATS, Type.INT_TYPE, INTS, Type.INT_TYPE);
-                        call(g, "add", VECTOR, VECTOR, VECTOR);
+                        VectorLoop.call(g, "loadLanes", VECTOR, FLOATS, Type.INT_TYPE, INTS, Type.INT_TYPE);
+                        VectorLoop.call(g, "add", VECTOR, VECTOR, VECTOR);
                         g.storeLocal(accumulator);
                     });
                 }
@@ -134,9 +131,7 @@ final class RowsInVectors {
                 e.scoped(() -> {
                     e.bindVarTo(colAxis, starts[vector]);
                     g.loadLocal(accumulator);
-                    g.loadLocal(e.bufferLocal(box.output));
-                    e.ix(out);
-                    call(g, "store", Type.VOID_TYPE, VECTOR, FLOATS, Type.INT_TYPE);
+                    VectorLoop.store(e, box.output, out);
                 });
             }
         }));
@@ -160,9 +155,5 @@ final class RowsInVectors {
     private static long[] span(Ix index, int rowAxis, int colAxis) {
         Ix outer = index.substitute(rowAxis, Ix.constant(0)).substitute(colAxis, Ix.constant(0));
         return new long[] {outer.min(), outer.max()};
-    }
-
-    private static void call(GeneratorAdapter g, String name, Type result, Type... args) {
-        g.invokeStatic(OPS, new Method(name, result, args));
     }
 }

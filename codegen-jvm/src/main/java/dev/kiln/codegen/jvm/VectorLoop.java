@@ -33,10 +33,10 @@ final class VectorLoop {
     static final int LANES = 8;
 
     private static final Type OPS = Type.getObjectType("dev/kiln/codegen/jvm/VectorOps");   // not loaded here
-    private static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
+    static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
     private static final Type MASK = Type.getObjectType("jdk/incubator/vector/VectorMask");
     static final Type DOUBLES = Type.getObjectType("jdk/incubator/vector/DoubleVector");
-    private static final Type FLOATS = Type.getType(float[].class);
+    static final Type FLOATS = Type.getType(float[].class);
 
     /** Off with {@code -Dkiln.pointwise.scalar=true}, or when jdk.incubator.vector or 8-lane float hardware is missing. */
     static final boolean ENABLED = !Boolean.getBoolean("kiln.pointwise.scalar") && vectorsUsable("usable");
@@ -256,10 +256,18 @@ final class VectorLoop {
     }
 
     /** Stores the FloatVector on the stack at {@code buffer[index]}. */
-    private static void store(KernelEmitter e, int buffer, Ix index) {
+    static void store(KernelEmitter e, int buffer, Ix index) {
         e.g.loadLocal(e.bufferLocal(buffer));
         e.ix(index);
-        e.g.invokeStatic(OPS, new Method("store", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE}));
+        call(e.g, "store", Type.VOID_TYPE, VECTOR, FLOATS, Type.INT_TYPE);
+    }
+
+    /** Stores lanes 0 .. n−1 of the FloatVector on the stack at {@code buffer[index ..]} ({@link VectorOps#storeFirst}). */
+    private static void storeFirst(KernelEmitter e, int buffer, Ix index, int n) {
+        e.g.loadLocal(e.bufferLocal(buffer));
+        e.ix(index);
+        e.g.push(n);
+        call(e.g, "storeFirst", Type.VOID_TYPE, VECTOR, FLOATS, Type.INT_TYPE, Type.INT_TYPE);
     }
 
     /** The most window elements {@link #emitWindow} unrolls. */
@@ -365,10 +373,7 @@ final class VectorLoop {
                 });
             }
             new VectorLoop(e, window(e, r, var)).vector(r.epilogue(), var);
-            e.g.loadLocal(e.bufferLocal(r.output()));
-            e.ix(out);
-            g.push(extent);
-            g.invokeStatic(OPS, new Method("storeFirst", Type.VOID_TYPE, new Type[] {VECTOR, FLOATS, Type.INT_TYPE, Type.INT_TYPE}));
+            storeFirst(e, r.output(), out, extent);
         });
         g.goTo(end);
         g.mark(scalar);
@@ -594,7 +599,8 @@ final class VectorLoop {
         }
     }
 
-    private static void call(GeneratorAdapter g, String name, Type result, Type... args) {
+    /** Emits a call of the {@link VectorOps} helper {@code name}. */
+    static void call(GeneratorAdapter g, String name, Type result, Type... args) {
         g.invokeStatic(OPS, new Method(name, result, args));
     }
 }
