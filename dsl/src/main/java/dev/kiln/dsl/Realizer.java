@@ -7,31 +7,26 @@ import dev.kiln.runtime.Executor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
- * Turns lazy nodes into values. Holds the value of every leaf and of every node realized so far (for as long as
- * the node lives), and computes what is missing on the backend of the device asked for ({@link Executor}, one
- * backend per device type, see {@link Devices}). Values are host buffers whichever backend computed them, so a value
- * is the node's on every device. A leaf may also be defined lazily by another node: a tensor cut from the gradient
- * graph keeps its laziness that way.
+ * Turns lazy nodes into values. The value of every leaf and of every node realized so far stays on the node
+ * ({@link Node#value()}, for as long as the node lives); what is missing is computed on the backend of the device asked
+ * for ({@link Executor}, one backend per device type, see {@link Devices}). Values are host buffers whichever backend
+ * computed them, so a value is the node's on every device. A leaf may also stand for another node's value
+ * ({@link Node#definition()}): a tensor cut from the gradient graph keeps its laziness that way.
  */
 final class Realizer {
-    /** Node → HostBuffer (its value) or Node (a definition still to evaluate). */
-    private static final Map<Node, Object> VALUES = Collections.synchronizedMap(new WeakHashMap<>());
-
     private Realizer() {}
 
     static void bind(Node leaf, double[] values) {
         if (values.length != leaf.shape().numel()) {
             throw new IllegalArgumentException(values.length + " values for a tensor of shape " + leaf.shape());
         }
-        VALUES.put(leaf, HostBuffer.of(leaf.dtype(), values));
+        leaf.setValue(HostBuffer.of(leaf.dtype(), values));
     }
 
     /** Binds a leaf to a buffer the caller hands over (not copied). */
@@ -40,10 +35,10 @@ final class Realizer {
             throw new IllegalArgumentException(buffer.dtype().torchName() + "[" + buffer.length() + "] for a tensor of shape " + leaf.shape()
                     + " and dtype " + leaf.dtype().torchName());
         }
-        VALUES.put(leaf, buffer);
+        leaf.setValue(buffer);
     }
 
-    static void defineLazily(Node leaf, Node definition) { VALUES.put(leaf, definition); }
+    static void defineLazily(Node leaf, Node definition) { leaf.define(definition); }
 
     /** The values of {@code n} as doubles (a copy), computed on the CPU's backend if need be. */
     static double[] values(Node n) { return values(n, Device.CPU); }
@@ -52,7 +47,7 @@ final class Realizer {
     static double[] values(Node n, Device device) { return buffer(n, device).toDoubles(); }
 
     /** The value of a node that already has one, without allocating; null if it has none yet. */
-    static HostBuffer existing(Node n) { return VALUES.get(n) instanceof HostBuffer b ? b : null; }
+    static HostBuffer existing(Node n) { return n.value(); }
 
     /** The value of {@code n} (shared: don't modify). */
     static HostBuffer buffer(Node n, Device device) { return buffers(List.of(n), device).get(0); }
@@ -88,7 +83,7 @@ final class Realizer {
         List<Node> targets = new ArrayList<>();
         for (Node n : nodes) targets.add(inline(n, inlined));
         List<HostBuffer> values = computed(targets, device);
-        for (int i = 0; i < nodes.size(); i++) if (nodes.get(i) != targets.get(i)) VALUES.put(nodes.get(i), values.get(i));
+        for (int i = 0; i < nodes.size(); i++) if (nodes.get(i) != targets.get(i)) nodes.get(i).setValue(values.get(i));
         return values;
     }
 
@@ -96,11 +91,11 @@ final class Realizer {
     private static Node inline(Node n, Map<Node, Node> memo) {
         Node done = memo.get(n);
         if (done != null) return done;
-        Object v = VALUES.get(n);
+        Node definition = n.definition();     // read before the value: setValue() stores the value, then drops this
         Node result;
-        if (v instanceof HostBuffer || n.isLeaf() && !(v instanceof Node)) {
+        if (n.value() != null || n.isLeaf() && definition == null) {
             result = n;
-        } else if (v instanceof Node definition) {
+        } else if (definition != null) {
             result = inline(definition, memo);
         } else {
             Node[] inputs = new Node[n.inputs().size()];
@@ -122,12 +117,13 @@ final class Realizer {
         while (!todo.isEmpty()) {
             Node n = todo.pop();
             if (seen.put(n, Boolean.TRUE) != null) continue;
-            Object v = VALUES.get(n);
-            if (v instanceof Node definition) {
-                HostBuffer value = buffer(definition, device);
-                VALUES.put(n, value);
+            Node definition = n.definition();
+            HostBuffer value = n.value();
+            if (value != null) {
                 known.put(n, value);
-            } else if (v instanceof HostBuffer value) {
+            } else if (definition != null) {
+                value = buffer(definition, device);
+                n.setValue(value);
                 known.put(n, value);
             } else if (n.isLeaf()) {
                 throw new IllegalStateException("leaf " + Graph.attributes(n.op()) + " " + n.shape() + " has no value");
@@ -141,7 +137,7 @@ final class Realizer {
             Devices.requireUsable(device);
             List<HostBuffer> computed = Executor.realize(Devices.backendFor(device), missing, known);
             for (int i = 0; i < missing.size(); i++) {
-                VALUES.put(missing.get(i), computed.get(i));
+                missing.get(i).setValue(computed.get(i));
                 known.put(missing.get(i), computed.get(i));
             }
         }

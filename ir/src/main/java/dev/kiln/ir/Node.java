@@ -1,5 +1,7 @@
 package dev.kiln.ir;
 
+import dev.kiln.ir.backend.HostBuffer;
+
 import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,9 @@ public final class Node {
     private final Shape shape;
     private final DType dtype;
     private final int hash;
+    /** See {@link #value()} and {@link #definition()}: the only mutable parts of a node, and no part of its identity. */
+    private volatile HostBuffer value;
+    private volatile Node definition;
 
     private Node(Op op, List<Node> inputs, ShapeInference.Type type) {
         this.op = op;
@@ -47,6 +52,42 @@ public final class Node {
     /** A fresh leaf, distinct from every other. */
     public static Node leaf(Op.Role role, String label, Shape shape, DType dtype) {
         return of(new Op.Leaf(role, label, NEXT_LEAF_ID.incrementAndGet(), shape, dtype));
+    }
+
+    /*
+     * Values live on their nodes, not in a map keyed by node: a value lives exactly as long as its node and dies in the
+     * same collection. In a WeakHashMap each value outlived its key by a collection (an entry is dropped only after the
+     * collection that clears its key), so every eager buffer was copied by the young collection after its use, and many
+     * were promoted to the old generation, where only a marking cycle frees them (repeated no-grad inference held
+     * ~1 GB after 8 s). A definition held there also kept the leaves it reads alive, one collection per link.
+     */
+
+    /** This node's value once bound (a leaf) or computed, or null. Set by whoever realizes nodes (the DSL). */
+    public HostBuffer value() { return value; }
+
+    /** Records this node's value; a leaf that stood for another node's value no longer needs that node. */
+    public void setValue(HostBuffer value) {
+        if (value.dtype() != dtype || value.length() != shape.numel()) {
+            throw new IllegalArgumentException("a " + value.dtype().torchName() + "[" + value.length() + "] buffer can't be the value of " + this);
+        }
+        this.value = value;
+        this.definition = null;
+    }
+
+    /**
+     * The node whose value this leaf stands for until it is computed, or null: a tensor cut from the gradient graph
+     * (a no-grad result, a detached tensor) stays lazy this way, and its leaf keeps what it reads alive.
+     */
+    public Node definition() { return definition; }
+
+    /** Makes this fresh leaf stand for {@code definition}'s value (see {@link #definition()}). */
+    public void define(Node definition) {
+        if (!isLeaf()) throw new IllegalStateException("only a leaf can stand for another node's value, not " + this);
+        if (this.definition != null || value != null) throw new IllegalStateException("leaf " + this + " already has a value or a definition");
+        if (!definition.shape().equals(shape) || definition.dtype() != dtype) {
+            throw new IllegalArgumentException("leaf " + this + " cannot stand for " + definition + ": shape and dtype must match");
+        }
+        this.definition = definition;
     }
 
     public Op op() { return op; }
