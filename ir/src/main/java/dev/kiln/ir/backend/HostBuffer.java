@@ -18,6 +18,8 @@ public final class HostBuffer {
     }
 
     public static HostBuffer allocate(DType dtype, int length) {
+        long bytes = (long) length * dtype.byteSize();
+        if (bytes >= LargeBufferBudget.LARGE_BYTES) LargeBufferBudget.allocating(bytes);
         Object array = switch (dtype) {
             case F32 -> new float[length];
             case F64 -> new double[length];
