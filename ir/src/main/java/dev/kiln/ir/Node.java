@@ -9,9 +9,10 @@ import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An immutable, hash-consed graph node: an op applied to input nodes. Two requests for the same op on the same
- * inputs return the same object, so equal subgraphs are shared (CSE for free). Shape and dtype are inferred at
- * construction; a mismatch throws {@link ShapeException} right there.
+ * A hash-consed graph node: an op applied to input nodes, immutable in everything that makes its identity. Two
+ * requests for the same op on the same inputs return the same object, so equal subgraphs are shared (CSE for free).
+ * Shape and dtype are inferred at construction; a mismatch throws {@link ShapeException} right there. A node also
+ * carries its value once known ({@link #value()}), which is no part of its identity.
  */
 public final class Node {
     private static final Map<Node, WeakReference<Node>> INTERNED = new WeakHashMap<>();
