@@ -57,12 +57,8 @@ public final class LargeBufferBudget {
         JVM.note(bytes);
     }
 
-    /** The number of collections this JVM's budget has asked for (for tests and benchmarks). */
-    public static long requestedCollections() {
-        synchronized (JVM) {
-            return JVM.requested;
-        }
-    }
+    /** The number of collections this JVM's budget has asked for (tests report it). */
+    public static long requestedCollections() { return JVM.requested(); }
 
     synchronized void note(long bytes) {
         if (budgetBytes <= 0 || bytes < LARGE_BYTES) return;
