@@ -101,7 +101,7 @@ final class RowsInVectors {
             for (int a = 0; a < acc.length; a++) {
                 acc[a] = g.newLocal(VECTOR);
                 g.push(0f);
-                VectorLoop.call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
+                VectorCode.emit(g, "broadcast");
                 g.storeLocal(acc[a]);
             }
             e.loop(BoxSum.TERM, e.tableAt(fromTable, rowAxis), e.tableAt(toTable, rowAxis), () -> e.scoped(() -> {
@@ -120,8 +120,8 @@ final class RowsInVectors {
                         e.tableAt(maskTable, BoxSum.TERM).run();
                         g.push(vector * VectorLoop.LANES);
                         g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-                        VectorLoop.call(g, "loadLanes", VECTOR, FLOATS, Type.INT_TYPE, INTS, Type.INT_TYPE);
-                        VectorLoop.call(g, "add", VECTOR, VECTOR, VECTOR);
+                        VectorCode.emit(g, "loadLanes");
+                        VectorCode.emit(g, "add");
                         g.storeLocal(accumulator);
                     });
                 }

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A pointwise kernel's innermost loop in 8-lane float vectors ({@link VectorOps}); the last few indices run as one more
+ * A pointwise kernel's innermost loop in 8-lane float vectors ({@link VectorCode}); the last few indices run as one more
  * vector step that overlaps the one before where redoing indices gives the same bits ({@link #emit}), else in the
  * scalar body. The JIT vectorizes simple loops by itself, but gives up on large bodies (a kernel computing an
  * optimizer's weights and both moments ran 5× slower than the three kernels it replaced); emitting the vectors keeps
@@ -32,7 +32,6 @@ import java.util.Set;
 final class VectorLoop {
     static final int LANES = 8;
 
-    private static final Type OPS = Type.getObjectType("dev/kiln/codegen/jvm/VectorOps");   // not loaded here
     static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
     private static final Type MASK = Type.getObjectType("jdk/incubator/vector/VectorMask");
     static final Type DOUBLES = Type.getObjectType("jdk/incubator/vector/DoubleVector");
@@ -259,15 +258,15 @@ final class VectorLoop {
     static void store(KernelEmitter e, int buffer, Ix index) {
         e.g.loadLocal(e.bufferLocal(buffer));
         e.ix(index);
-        call(e.g, "store", Type.VOID_TYPE, VECTOR, FLOATS, Type.INT_TYPE);
+        VectorCode.emit(e.g, "store");
     }
 
-    /** Stores lanes 0 .. n−1 of the FloatVector on the stack at {@code buffer[index ..]} ({@link VectorOps#storeFirst}). */
+    /** Stores lanes 0 .. n−1 of the FloatVector on the stack at {@code buffer[index ..]} ({@link VectorCode}'s storeFirst). */
     private static void storeFirst(KernelEmitter e, int buffer, Ix index, int n) {
         e.g.loadLocal(e.bufferLocal(buffer));
         e.ix(index);
         e.g.push(n);
-        call(e.g, "storeFirst", Type.VOID_TYPE, VECTOR, FLOATS, Type.INT_TYPE, Type.INT_TYPE);
+        VectorCode.emit(e.g, "storeFirst");
     }
 
     /** The most window elements {@link #emitWindow} unrolls. */
@@ -404,14 +403,14 @@ final class VectorLoop {
         GeneratorAdapter g = e.g;
         int acc = g.newLocal(VECTOR);
         g.push(Float.NEGATIVE_INFINITY);
-        call(g, "broadcast", VECTOR, Type.FLOAT_TYPE);
+        VectorCode.emit(g, "broadcast");
         g.storeLocal(acc);
         for (int[] point : windowPoints(r)) {
             e.scoped(() -> {
                 for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
                 g.loadLocal(acc);
                 new VectorLoop(e).vector(r.body(), var);          // fresh caches: the window variables changed
-                call(g, "max", VECTOR, VECTOR, VECTOR);
+                VectorCode.emit(g, "max");
                 g.storeLocal(acc);
             });
         }
@@ -428,7 +427,7 @@ final class VectorLoop {
         int[] chains = new int[KernelCompiler.foldChains(r)];
         for (int i = 0; i < chains.length; i++) {
             chains[i] = g.newLocal(DOUBLES);
-            call(g, "zeroDoubles", DOUBLES);
+            VectorCode.emit(g, "zeroDoubles");
             g.storeLocal(chains[i]);
         }
         int inner = -1;                                          // the innermost reduced axis that loops (index in axes)
@@ -440,7 +439,7 @@ final class VectorLoop {
                 for (int i = 0; i < point.length; i++) e.bindVarTo(r.axes().get(i), point[i]);
                 g.loadLocal(chain);
                 new VectorLoop(e).vector(r.body(), var);
-                call(g, "addDoubles", DOUBLES, DOUBLES, VECTOR);
+                VectorCode.emit(g, "addDoubles");
                 g.storeLocal(chain);
             });
         }
@@ -448,13 +447,13 @@ final class VectorLoop {
             for (int i = 0; i + step < chains.length; i += 2 * step) {
                 g.loadLocal(chains[i]);
                 g.loadLocal(chains[i + step]);
-                call(g, "sumDoubles", DOUBLES, DOUBLES, DOUBLES);
+                VectorCode.emit(g, "sumDoubles");
                 g.storeLocal(chains[i]);
             }
         }
         int result = g.newLocal(VECTOR);
         g.loadLocal(chains[0]);
-        call(g, "toFloats", VECTOR, DOUBLES);
+        VectorCode.emit(g, "toFloats");
         g.storeLocal(result);
         return result;
     }
@@ -482,7 +481,7 @@ final class VectorLoop {
 
     /** {@code lanes = 0.0} in every lane. */
     static void zeroLanes(KernelEmitter e, int lanes) {
-        call(e.g, "zeroDoubles", DOUBLES);
+        VectorCode.emit(e.g, "zeroDoubles");
         e.g.storeLocal(lanes);
     }
 
@@ -497,13 +496,13 @@ final class VectorLoop {
         e.steppedLoop(axis, e.constant(0), e.constant(n), LANES, 0, () -> e.scoped(() -> {
             g.loadLocal(lanes);
             new VectorLoop(e).vector(r.body(), axis);
-            call(g, "addDoubles", DOUBLES, DOUBLES, VECTOR);
+            VectorCode.emit(g, "addDoubles");
             g.storeLocal(lanes);
         }), () -> {
             g.loadLocal(lanes);
             e.expr(r.body());
             e.convert(DType.F32, DType.F64);
-            call(g, "addToFirstLane", DOUBLES, DOUBLES, Type.DOUBLE_TYPE);
+            VectorCode.emit(g, "addToFirstLane");
             g.storeLocal(lanes);
         });
     }
@@ -512,7 +511,7 @@ final class VectorLoop {
     static void lane(KernelEmitter e, int lanes, int i, int local) {
         e.g.loadLocal(lanes);
         e.g.push(i);
-        call(e.g, "lane", Type.DOUBLE_TYPE, DOUBLES, Type.INT_TYPE);
+        VectorCode.emit(e.g, "lane");
         e.g.storeLocal(local);
     }
 
@@ -533,14 +532,14 @@ final class VectorLoop {
     private void compute(Expr x, int var) {
         if (invariant(x, var)) {
             e.expr(x);
-            call(e.g, "broadcast", VECTOR, Type.FLOAT_TYPE);
+            VectorCode.emit(e.g, "broadcast");
             return;
         }
         switch (x) {
             case Expr.Load l -> {
                 e.g.loadLocal(e.bufferLocal(l.buffer()));
                 e.ix(l.index());
-                call(e.g, LoadForm.of(l.index(), var).helper, VECTOR, FLOATS, Type.INT_TYPE);
+                VectorCode.emit(e.g, LoadForm.of(l.index(), var).operation);
             }
             case Expr.Acc a -> {
                 if (acc < 0) throw new IllegalStateException("no accumulator in this vector loop");
@@ -548,22 +547,22 @@ final class VectorLoop {
             }
             case Expr.Unary u -> {
                 vector(u.x(), var);
-                call(e.g, u.fn().name().toLowerCase(), VECTOR, VECTOR);
+                VectorCode.emit(e.g, u.fn().name().toLowerCase());
             }
             case Expr.Binary b -> {
                 vector(b.a(), var);
                 vector(b.b(), var);
-                call(e.g, b.fn().name().toLowerCase(), VECTOR, VECTOR, VECTOR);
+                VectorCode.emit(e.g, b.fn().name().toLowerCase());
             }
             case Expr.Where w -> {
                 mask(w.cond(), var);
                 vector(w.a(), var);
                 vector(w.b(), var);
-                call(e.g, "where", VECTOR, MASK, VECTOR, VECTOR);
+                VectorCode.emit(e.g, "where");
             }
             case Expr.Cast c -> {
                 mask(c.x(), var);
-                call(e.g, "toFloat", VECTOR, MASK);
+                VectorCode.emit(e.g, "toFloat");
             }
             default -> throw new IllegalStateException("not a vector expression: " + x);
         }
@@ -573,19 +572,19 @@ final class VectorLoop {
         Expr.Binary b = (Expr.Binary) x;
         vector(b.a(), var);
         vector(b.b(), var);
-        call(e.g, b.fn().name().toLowerCase(), MASK, VECTOR, VECTOR);
+        VectorCode.emit(e.g, b.fn().name().toLowerCase());
     }
 
-    /** How a vector load along the loop reads its buffer: the {@link VectorOps} helper, and its last float past the index. */
+    /** How a vector load along the loop reads its buffer: the {@link VectorCode} operation, and its last float past the index. */
     private enum LoadForm {
         CONTIGUOUS("load", LANES - 1), EVENS("loadEvens", 2 * LANES - 2),
         REPEATED_2("loadRepeated2", LANES / 2 - 1), REPEATED_4("loadRepeated4", LANES / 4 - 1), REPEATED_8("loadRepeated8", 0);
 
-        final String helper;
+        final String operation;
         final int lastRead;
 
-        LoadForm(String helper, int lastRead) {
-            this.helper = helper;
+        LoadForm(String operation, int lastRead) {
+            this.operation = operation;
             this.lastRead = lastRead;
         }
 
@@ -597,10 +596,5 @@ final class VectorLoop {
                 default -> index.linearCoefficient(var) == 2 ? EVENS : CONTIGUOUS;
             };
         }
-    }
-
-    /** Emits a call of the {@link VectorOps} helper {@code name}. */
-    static void call(GeneratorAdapter g, String name, Type result, Type... args) {
-        g.invokeStatic(OPS, new Method(name, result, args));
     }
 }
