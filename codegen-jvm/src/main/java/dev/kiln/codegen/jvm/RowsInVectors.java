@@ -34,7 +34,7 @@ final class RowsInVectors {
     /** The most terms (each is an entry of two int tables, which the class initializer fills: a method of ≤ 64 KiB). */
     static final int MAX_TERMS = 2048;
 
-    private static final Type VECTOR = VectorLoop.VECTOR, FLOATS = VectorLoop.FLOATS, INTS = Type.getType(int[].class);
+    private static final Type VECTOR = VectorLoop.VECTOR;
 
     private RowsInVectors() {}
 

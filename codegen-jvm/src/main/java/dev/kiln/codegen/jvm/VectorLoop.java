@@ -7,7 +7,6 @@ import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelGraph;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.commons.GeneratorAdapter;
-import org.objectweb.asm.commons.Method;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,9 +32,7 @@ final class VectorLoop {
     static final int LANES = 8;
 
     static final Type VECTOR = Type.getObjectType("jdk/incubator/vector/FloatVector");
-    private static final Type MASK = Type.getObjectType("jdk/incubator/vector/VectorMask");
     static final Type DOUBLES = Type.getObjectType("jdk/incubator/vector/DoubleVector");
-    static final Type FLOATS = Type.getType(float[].class);
 
     /** Off with {@code -Dkiln.pointwise.scalar=true}, or when jdk.incubator.vector or 8-lane float hardware is missing. */
     static final boolean ENABLED = !Boolean.getBoolean("kiln.pointwise.scalar") && vectorsUsable("usable");
