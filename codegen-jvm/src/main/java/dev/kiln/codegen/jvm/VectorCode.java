@@ -64,9 +64,8 @@ final class VectorCode {
                 virtual(g, FV, "div", FV, V);
             }
             case "lt", "eq" -> {                                     // a.compare(LT, b)
-                int b = keep(g, FV);
                 g.getStatic(OPERATORS, op.toUpperCase(), COMPARISON);
-                g.loadLocal(b);
+                g.swap();
                 virtual(g, FV, "compare", MASK, COMPARISON, V);
             }
             case "where" -> {                                        // (m, a, b) → b.blend(a, m)
