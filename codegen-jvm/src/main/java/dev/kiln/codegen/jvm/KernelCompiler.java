@@ -82,7 +82,7 @@ final class KernelCompiler {
         ctor.endMethod();
         switch (k) {
             case Kernel.Pointwise p -> pointwise(cw, PACKAGE + name, p, graph, vectors, boxSums);
-            case Kernel.Reduction r -> reduction(cw, r, graph, vectors);
+            case Kernel.Reduction r -> reduction(cw, MergedReduction.of(r), graph, vectors);
             case Kernel.Contraction c -> contraction(cw, c, graph, gemm, vectors);
         }
         cw.visitEnd();
@@ -209,11 +209,11 @@ final class KernelCompiler {
             };
             List<Integer> loops = reducedLoops(d, r.axes());
             if (vectors && VectorLoop.supportsLaneFold(r, loops, graph)) {
-                // the innermost loop's 8 chains are the lanes of one float64 vector, whose lanes are then the chains
-                int lanes = e.g.newLocal(VectorLoop.DOUBLES);
-                VectorLoop.zeroLanes(e, lanes);
+                // the innermost loop's chains are the lanes of one or two float64 vectors, whose lanes are then the chains
+                int[] lanes = new int[acc.length / VectorLoop.LANES];
+                for (int v = 0; v < lanes.length; v++) lanes[v] = VectorLoop.zeroLanes(e);
                 foldLoopsOuter(e, d, loops, 0, () -> VectorLoop.foldLanes(e, r, loops.get(loops.size() - 1), d.dim(loops.get(loops.size() - 1)), lanes));
-                for (int i = 0; i < acc.length; i++) VectorLoop.lane(e, lanes, i, acc[i]);
+                for (int i = 0; i < acc.length; i++) VectorLoop.lane(e, lanes[i / VectorLoop.LANES], i % VectorLoop.LANES, acc[i]);
             } else {
                 foldLoops(e, d, loops, 0, r.body(), acc.length, fold);
             }
@@ -265,12 +265,21 @@ final class KernelCompiler {
      */
     static final int LONG_FOLD_CHAINS = 8;
 
+    /**
+     * Chains for such a sum whose innermost loop is at least 32 long: two vectors of float64 lanes, so consecutive
+     * steps don't wait for each other's add (one vector's chain made a bias gradient over 64 × 784 floats per channel
+     * latency-bound).
+     */
+    static final int WIDE_FOLD_CHAINS = 2 * LONG_FOLD_CHAINS;
+
     /** The chains reduction {@code r} folds in: a property of the kernel alone, so every path gives the same bits. */
     static int foldChains(Kernel.Reduction r) {
         List<Integer> loops = reducedLoops(r.domain(), r.axes());
         if (r.fn() != dev.kiln.ir.Op.ReduceFn.SUM || r.body().dtype() != DType.F32 || loops.isEmpty()) return FOLD_CHAINS;
         int axis = loops.get(loops.size() - 1);
-        return r.domain().dim(axis) >= 2 * LONG_FOLD_CHAINS && VectorLoop.readsAlong(r.body(), axis) ? LONG_FOLD_CHAINS : FOLD_CHAINS;
+        int n = r.domain().dim(axis);
+        if (n < 2 * LONG_FOLD_CHAINS || !VectorLoop.readsAlong(r.body(), axis)) return FOLD_CHAINS;
+        return n >= 2 * WIDE_FOLD_CHAINS ? WIDE_FOLD_CHAINS : LONG_FOLD_CHAINS;
     }
 
     /**

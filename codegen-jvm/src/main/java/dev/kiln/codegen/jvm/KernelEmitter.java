@@ -80,6 +80,9 @@ final class KernelEmitter {
 
     void bindVar(int id, int local) { varLocals.put(id, local); }
 
+    /** The local loop variable {@code id} is bound to. */
+    int varLocal(int id) { return varLocals.get(id); }
+
     /** Binds loop variable {@code id} to a fresh local holding the constant {@code value} (an unrolled copy's index). */
     void bindVarTo(int id, int value) {
         int local = g.newLocal(Type.INT_TYPE);

@@ -456,12 +456,12 @@ final class VectorLoop {
     }
 
     /**
-     * Whether a float32 sum's innermost reduced loop ({@code loops}' last) can fold in float64 lanes: it folds in
-     * {@link #LANES} chains ({@link KernelCompiler#foldChains}: index i to chain i mod 8, the last n mod 8 to chain 0),
-     * which are then the lanes of one vector, and the vector loops can compute its body.
+     * Whether a float32 sum's innermost reduced loop ({@code loops}' last) can fold in float64 lanes: it folds in a
+     * multiple of {@link #LANES} chains ({@link KernelCompiler#foldChains}: index i to chain i mod c, the last n mod c
+     * to chain 0), which are then the lanes of one vector or two, and the vector loops can compute its body.
      */
     static boolean supportsLaneFold(Kernel.Reduction r, List<Integer> loops, KernelGraph graph) {
-        if (!WIDE || loops.isEmpty() || KernelCompiler.foldChains(r) != LANES || r.domain().numel() < MIN_ELEMENTS) return false;
+        if (!WIDE || loops.isEmpty() || KernelCompiler.foldChains(r) % LANES != 0 || r.domain().numel() < MIN_ELEMENTS) return false;
         return floats(r.body(), loops.get(loops.size() - 1), true);
     }
 
@@ -476,31 +476,42 @@ final class VectorLoop {
         return any;
     }
 
-    /** {@code lanes = 0.0} in every lane. */
-    static void zeroLanes(KernelEmitter e, int lanes) {
+    /** A new local of float64 lanes, 0.0 in every lane. */
+    static int zeroLanes(KernelEmitter e) {
+        int lanes = e.g.newLocal(DOUBLES);
         VectorCode.emit(e.g, "zeroDoubles");
         e.g.storeLocal(lanes);
+        return lanes;
     }
 
     /**
-     * The innermost loop of a lane fold ({@link #supportsLaneFold}) over {@code axis} (extent n): 8 indices at a time
-     * added to the lanes of {@code lanes} in float64, the last n mod 8 one by one to lane 0: each lane gets the same
-     * adds, in the same order, as the scalar fold's chain of that number.
+     * The innermost loop of a lane fold ({@link #supportsLaneFold}) over {@code axis} (extent n): 8 indices per vector
+     * of {@code lanes} at a time, added to its lanes in float64 (chain v·8 + l is lane l of vector v), the last n mod
+     * (8 · vectors) one by one to lane 0 of the first: each lane gets the same adds, in the same order, as the scalar
+     * fold's chain of that number.
      */
-    static void foldLanes(KernelEmitter e, Kernel.Reduction r, int axis, int n, int lanes) {
+    static void foldLanes(KernelEmitter e, Kernel.Reduction r, int axis, int n, int[] lanes) {
         GeneratorAdapter g = e.g;
         e.hoist(List.of(r.body()), axis);
-        e.steppedLoop(axis, e.constant(0), e.constant(n), LANES, 0, () -> e.scoped(() -> {
-            g.loadLocal(lanes);
-            new VectorLoop(e).vector(r.body(), axis);
-            VectorCode.emit(g, "addDoubles");
-            g.storeLocal(lanes);
+        e.steppedLoop(axis, e.constant(0), e.constant(n), lanes.length * LANES, 0, () -> e.scoped(() -> {
+            int start = e.varLocal(axis);
+            for (int v = 0; v < lanes.length; v++) {
+                int vector = v;
+                e.scoped(() -> {
+                    if (vector > 0) e.bindVarToSum(axis, start, vector * LANES);
+                    g.loadLocal(lanes[vector]);
+                    new VectorLoop(e).vector(r.body(), axis);
+                    VectorCode.emit(g, "addDoubles");
+                    g.storeLocal(lanes[vector]);
+                });
+            }
         }), () -> {
-            g.loadLocal(lanes);
+            int lanes0 = lanes[0];
+            g.loadLocal(lanes0);
             e.expr(r.body());
             e.convert(DType.F32, DType.F64);
             VectorCode.emit(g, "addToFirstLane");
-            g.storeLocal(lanes);
+            g.storeLocal(lanes0);
         });
     }
 

@@ -27,6 +27,12 @@ final class VectorCodeText {
         };
     }
 
+    /** How many times the class's code emits {@code op} (only {@code addDoubles}: a float-to-double lane conversion). */
+    static int count(byte[] code, String op) {
+        if (!op.equals("addDoubles")) throw new IllegalArgumentException("no count for " + op);
+        return text(code).split("VectorOperators\\.F2D", -1).length - 1;
+    }
+
     /** Whether the class computes anything in vectors (every vector operation calls the Vector API). */
     static boolean usesVectors(byte[] code) {
         return text(code).contains("jdk/incubator/vector/FloatVector");

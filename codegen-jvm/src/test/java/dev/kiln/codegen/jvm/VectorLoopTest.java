@@ -268,10 +268,12 @@ class VectorLoopTest {
     @Test
     void longSumsInFloat64LanesGiveTheScalarBits() {
         assumeTrue(VectorLoop.WIDE, "512-bit vectors are needed for float64 lanes");
-        // a bias gradient (sum over batch and positions, rows of 28: three vectors and 4 left to lane 0), a sum over
-        // rows of 40 (five vectors) and one of relu(x)·x over rows of 19; magnitudes from 1e-8 to 1e8 and ±0 among the
-        // inputs, so that float64 sums round and the order of the adds shows
-        Object[][] cases = {{Shape.of(16, 6, 28, 28), List.of(0, 2, 3)}, {Shape.of(80, 6, 40), List.of(0, 2)}, {Shape.of(900, 19), List.of(1)}};
+        // bias gradients (sums over batch and positions, each channel's positions one loop: 784 in steps of two
+        // vectors; 100 and 63, with 4 and 15 left to lane 0), a sum over rows of 40 (two steps and 8 left) and one of
+        // relu(x)·x over rows of 19 (one vector of lanes); magnitudes from 1e-8 to 1e8 and ±0 among the inputs, so that
+        // float64 sums round and the order of the adds shows
+        Object[][] cases = {{Shape.of(16, 6, 28, 28), List.of(0, 2, 3)}, {Shape.of(16, 16, 10, 10), List.of(0, 2, 3)},
+                {Shape.of(40, 8, 7, 9), List.of(0, 2, 3)}, {Shape.of(80, 6, 40), List.of(0, 2)}, {Shape.of(900, 19), List.of(1)}};
         for (Object[] c : cases) {
             Shape shape = (Shape) c[0];
             @SuppressWarnings("unchecked") List<Integer> axes = (List<Integer>) c[1];
@@ -291,6 +293,10 @@ class VectorLoopTest {
                 in[info.id()] = values;
             }
             assertVectorKernelGivesTheScalarBits(kg, in, 1, shape + " over " + axes);
+            int folded = shape.dim(shape.rank() - 1) * (axes.size() == 3 ? shape.dim(shape.rank() - 2) : 1);
+            byte[] code = KernelCompiler.generate(kg.kernels().get(0), kg, "V", Gemm.best(), true);
+            assertEquals(folded >= 2 * KernelCompiler.WIDE_FOLD_CHAINS ? 2 : 1, VectorCodeText.count(code, "addDoubles"),
+                    shape + " over " + axes + ": float64 lane vectors per step");
         }
     }
 
