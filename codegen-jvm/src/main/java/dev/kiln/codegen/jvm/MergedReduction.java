@@ -47,13 +47,9 @@ final class MergedReduction {
         Ix w = Ix.var(a, s.dim(a) * eb);
         boolean[] mergeable = {true};
         Expr body = Kernels.mapIndices(r.body(), ix -> {
-            Long ca = ix.linearCoefficient(a), cb = ix.linearCoefficient(b);
-            if (ca == null || cb == null || ca != eb * cb) {
-                mergeable[0] = false;
-                return ix;
-            }
-            Ix rest = ix.substitute(a, Ix.constant(0)).substitute(b, Ix.constant(0));
-            return cb == 0 ? rest : rest.plus(w.times(cb));
+            Ix merged = VectorLoop.mergedIndex(ix, a, b, eb, w, false);   // as a pointwise kernel's, without repeats
+            if (merged == null) mergeable[0] = false;
+            return merged == null ? ix : merged;
         });
         if (!mergeable[0]) return null;
         int[] dims = Arrays.copyOf(s.dims(), rank - 1);

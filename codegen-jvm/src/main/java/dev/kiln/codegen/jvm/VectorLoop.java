@@ -159,13 +159,9 @@ final class VectorLoop {
         int eb = s.dim(b);
         Ix w = Ix.var(a, s.dim(a) * eb);
         java.util.function.UnaryOperator<Ix> merge = ix -> {
-            Long ca = ix.linearCoefficient(a), cb = ix.linearCoefficient(b);
-            if (ca == null || cb == null) throw new NotMergeable();
-            Ix rest = ix.substitute(a, Ix.constant(0)).substitute(b, Ix.constant(0));
-            if (ca == 0 && cb == 0) return rest;
-            if (ca == eb * cb) return rest.plus(w.times(cb));
-            if (cb == 0) return rest.plus(w.div(eb).times(ca));
-            throw new NotMergeable();
+            Ix merged = mergedIndex(ix, a, b, eb, w, true);
+            if (merged == null) throw new NotMergeable();
+            return merged;
         };
         try {
             List<Kernel.Store> stores = new java.util.ArrayList<>();
@@ -176,6 +172,21 @@ final class VectorLoop {
         } catch (NotMergeable e) {
             return null;
         }
+    }
+
+    /**
+     * {@code ix} with axes a and b (b's extent {@code eb}) written in the merged variable w = a·eb + b: c·w where it reads
+     * them as c·(eb·a + b), unchanged where it reads neither, c·(w / eb) where it reads a alone and {@code repeated}
+     * allows that (a value repeated eb times); else null.
+     */
+    static Ix mergedIndex(Ix ix, int a, int b, int eb, Ix w, boolean repeated) {
+        Long ca = ix.linearCoefficient(a), cb = ix.linearCoefficient(b);
+        if (ca == null || cb == null) return null;
+        Ix rest = ix.substitute(a, Ix.constant(0)).substitute(b, Ix.constant(0));
+        if (ca == 0 && cb == 0) return rest;
+        if (ca == eb * cb) return rest.plus(w.times(cb));
+        if (cb == 0 && repeated) return rest.plus(w.div(eb).times(ca));
+        return null;
     }
 
     private static final class NotMergeable extends RuntimeException {
