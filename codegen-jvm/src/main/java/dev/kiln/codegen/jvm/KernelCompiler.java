@@ -125,10 +125,12 @@ final class KernelCompiler {
         };
         if (vector != null) {
             int v = innermostAxis(s);
-            nest(e, s, List.of(v), par, 0, List.of(), () -> {
+            boolean down = VectorLoop.streamsDown(p.stores(), v, s.numel());
+            nest(e, s, List.of(v), par, 0, List.of(), down, () -> {
                 e.hoist(values, v);
                 Runnable from = v == par ? e.arg(1) : e.constant(0), to = v == par ? e.arg(2) : e.constant(s.dim(v));
-                VectorLoop.emit(e, p.stores(), v, offset(s), from, to, body);
+                if (down) VectorLoop.emitDown(e, p.stores(), v, offset(s), from, to, body);
+                else VectorLoop.emit(e, p.stores(), v, offset(s), from, to, body);
             });
         } else {
             nest(e, s, List.of(), par, 0, values, body);
@@ -158,18 +160,24 @@ final class KernelCompiler {
      * variable are computed once.
      */
     static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, List<Expr> invariant, Runnable body) {
+        nest(e, s, excluded, par, axis, invariant, false, body);
+    }
+
+    /** As above; with {@code down}, every loop runs from its top index down. */
+    static void nest(KernelEmitter e, Shape s, List<Integer> excluded, int par, int axis, List<Expr> invariant, boolean down, Runnable body) {
         if (axis == s.rank()) {
             e.scoped(body);
             return;
         }
         if (excluded.contains(axis) || s.dim(axis) == 1) {
-            nest(e, s, excluded, par, axis + 1, invariant, body);
+            nest(e, s, excluded, par, axis + 1, invariant, down, body);
             return;
         }
-        Runnable inner = () -> e.scoped(() -> nest(e, s, excluded, par, axis + 1, invariant, body));
+        Runnable inner = () -> e.scoped(() -> nest(e, s, excluded, par, axis + 1, invariant, down, body));
         if (innermost(s, excluded, axis)) e.hoist(invariant, axis);
-        if (axis == par) e.loop(axis, e.arg(1), e.arg(2), inner);
-        else e.loop(axis, e.constant(0), e.constant(s.dim(axis)), inner);
+        Runnable from = axis == par ? e.arg(1) : e.constant(0), to = axis == par ? e.arg(2) : e.constant(s.dim(axis));
+        if (down) e.loopDown(axis, from, to, inner);
+        else e.loop(axis, from, to, inner);
     }
 
     private static boolean innermost(Shape s, List<Integer> excluded, int axis) {

@@ -111,6 +111,24 @@ final class KernelEmitter {
         g.mark(end);
     }
 
+    /** {@code for (var = to − 1; var >= from; var--) body}: {@link #loop} from the other end. */
+    void loopDown(int varId, Runnable from, Runnable to, Runnable body) {
+        int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
+        to.run();
+        g.push(1);
+        g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
+        g.storeLocal(v);
+        Label head = new Label(), end = new Label();
+        g.mark(head);
+        g.loadLocal(v);
+        from.run();
+        g.ifICmp(GeneratorAdapter.LT, end);
+        body.run();
+        g.iinc(v, -1);
+        g.goTo(head);
+        g.mark(end);
+    }
+
     /**
      * {@code for (var = 0; var < n; var++)} unrolled {@code copies} times: each step of the main loop runs
      * {@code body(c)} for c = 0 .. copies−1 with the variable bound to var + c (each copy in its own scope); the
@@ -199,6 +217,51 @@ final class KernelEmitter {
         }
         g.mark(oneByOne);
         loop(varId, () -> g.loadLocal(v), to, () -> scoped(rest));
+        g.mark(end);
+    }
+
+    /**
+     * {@link #steppedLoop} from the other end: {@code for (var = to − step; var >= from; var −= step) block}, then the
+     * indices left at the bottom, {@code [from, var + step)}: when the range holds a whole step, as one more step at
+     * {@code from} over indices already done (so {@code block} must give an index the same bits each time, and its
+     * loads need no aligned start), else one by one through {@code rest}.
+     */
+    void steppedLoopDown(int varId, Runnable from, Runnable to, int step, Runnable block, Runnable rest) {
+        int v = varLocals.containsKey(varId) ? varLocals.get(varId) : newVar(varId);
+        int left = g.newLocal(Type.INT_TYPE);                   // the end of the indices left at the bottom
+        to.run();
+        g.push(step);
+        g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
+        g.storeLocal(v);
+        Label head = new Label(), bottom = new Label(), oneByOne = new Label(), end = new Label();
+        g.mark(head);
+        g.loadLocal(v);
+        from.run();
+        g.ifICmp(GeneratorAdapter.LT, bottom);
+        block.run();
+        varLocals.put(varId, v);
+        g.iinc(v, -step);
+        g.goTo(head);
+        g.mark(bottom);
+        g.loadLocal(v);
+        g.push(step);
+        g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+        g.storeLocal(left);
+        g.loadLocal(left);
+        from.run();
+        g.ifICmp(GeneratorAdapter.LE, end);                     // nothing left
+        to.run();
+        from.run();
+        g.math(GeneratorAdapter.SUB, Type.INT_TYPE);
+        g.push(step);
+        g.ifICmp(GeneratorAdapter.LT, oneByOne);                // the range is shorter than a step
+        from.run();
+        g.storeLocal(v);
+        block.run();
+        varLocals.put(varId, v);
+        g.goTo(end);
+        g.mark(oneByOne);
+        loop(varId, from, () -> g.loadLocal(left), () -> scoped(rest));
         g.mark(end);
     }
 

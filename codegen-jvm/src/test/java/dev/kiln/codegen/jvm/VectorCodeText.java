@@ -23,6 +23,7 @@ final class VectorCodeText {
             case "loadEvens" -> text.contains("VectorOps.EVENS");
             case "loadLanes" -> text.contains("reinterpretAsInts");
             case "storeFirst" -> text.contains("VectorMask.fromLong");
+            case "stepsDown" -> text.matches("(?s).*IINC \\d+ -" + VectorLoop.LANES + "\n.*");
             default -> throw new IllegalArgumentException("no marker for " + op);
         };
     }

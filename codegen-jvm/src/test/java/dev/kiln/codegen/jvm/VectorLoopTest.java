@@ -53,39 +53,83 @@ class VectorLoopTest {
         assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
         // rows of 14 and 10 end with a vector step that overlaps the one before (emit: redoable)
         for (Shape shape : List.of(Shape.of(3, 6007), Shape.of(20011), Shape.of(130, 129), Shape.of(2, 3, 2731), Shape.of(1200, 14), Shape.of(1700, 10))) {
-            Node a = input("a", shape), b = input("b", shape), c = input("c", shape), s = input("s", Shape.scalar());
-            int[] rowDims = shape.dims();
-            rowDims[rowDims.length - 1] = 1;
-            Node row = input("row", Shape.of(rowDims));              // constant along the innermost loop
-            KernelGraph g = Scheduler.schedule(everyVectorOp(shape, a, b, c, s, row), n -> false).graph();
-            assertEquals(1, g.kernels().size(), Kernels.format(g));
-            Kernel.Pointwise k = (Kernel.Pointwise) g.kernels().get(0);
-            assertEquals(3, k.stores().size(), Kernels.format(g));
+            assertFalse(VectorCodeText.uses(assertVectorLanesGiveTheScalarBits(shape), "stepsDown"), shape + " is too small to run downwards");
+        }
+    }
 
-            byte[] vector = KernelCompiler.generate(k, g, "V", Gemm.best(), true);
-            byte[] scalar = KernelCompiler.generate(k, g, "S", Gemm.best(), false);
-            assertTrue(usesVectors(vector), "the kernel over " + shape + " should run in vectors");
-            assertFalse(usesVectors(scalar));
-            verifies(vector);
+    @Test
+    void largeKernelsRunFromTheTopDownWithTheScalarLoopsBits() {
+        assumeTrue(VectorLoop.ENABLED, "jdk.incubator.vector with 8-lane float hardware is needed for vector loops");
+        // ≥ 2^20 elements (VectorLoop.DOWN_ELEMENTS): 13 and 5 indices left at the bottom of the rows (a vector step
+        // over indices already done), and thread ranges one of which is shorter than a step (one by one)
+        for (Shape shape : List.of(Shape.of((1 << 20) + 13), Shape.of(1031, 1021), Shape.of(3, 349529))) {
+            assertTrue(VectorCodeText.uses(assertVectorLanesGiveTheScalarBits(shape), "stepsDown"), shape + " should run downwards");
+        }
+    }
 
-            Random rnd = new Random(shape.numel());
-            Object[] vIn = inputs(g, rnd), sIn = copy(vIn);
-            int extent = KernelCompiler.parallelExtent(k);
-            // uneven thread ranges, one of them shorter than a vector step
-            int[] cuts = java.util.stream.IntStream.of(0, Math.min(extent, 5), Math.max(Math.min(extent, 5), extent / 3),
-                    Math.max(Math.min(extent, 5), Math.min(extent, 2 * extent / 3 + 1)), extent).toArray();
-            LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector), sc = (LoopKernel) KernelCompiler.instantiate(scalar);
-            for (int i = 0; i + 1 < cuts.length; i++) v.run(vIn, cuts[i], cuts[i + 1]);
-            sc.run(sIn, 0, extent);
-            for (int out : g.outputs()) {
-                float[] x = (float[]) vIn[out], y = (float[]) sIn[out];
-                for (int i = 0; i < x.length; i++) {
-                    if (Float.floatToIntBits(x[i]) != Float.floatToIntBits(y[i])) {
-                        throw new AssertionError(shape + " b" + out + "[" + i + "]: vector " + x[i] + ", scalar " + y[i]);
-                    }
+    @Test
+    void onlyLargeKernelsThatStreamAnInputRunDownwards() {
+        Shape big = Shape.of(1024, 1024);
+        Node x = input("x", big), w = input("w", big), b = input("b", big);
+        // eltwise_chain_4m's kernel, at 2^20 and 2^18 elements
+        assertTrue(streamsDown(Ops.sub(Ops.mul(Ops.unary(Op.UnaryFn.RELU, Ops.add(Ops.mul(x, w), b)), Ops.scalar(0.5, DType.F32)), x)));
+        Node small = input("s", Shape.of(512, 512));
+        assertFalse(streamsDown(Ops.mul(small, small)), "fits the L2");
+        // every load constant along the loop: a loop that only stores was slower downwards
+        assertFalse(streamsDown(Ops.mul(Ops.broadcastTo(input("col", Shape.of(1024, 1)), big), Ops.scalar(2, DType.F32))));
+        // a value repeated along the loop: its vector steps must start at multiples of 2
+        Node half = input("h", Shape.of(1024, 512));
+        Node up = Ops.reshape(Ops.expand(Ops.reshape(half, Shape.of(1024, 512, 1)), Shape.of(1024, 512, 2)), big);
+        assertFalse(streamsDown(Ops.add(up, x)));
+    }
+
+    /** Whether the one pointwise kernel computing {@code y} runs from the top down. */
+    private static boolean streamsDown(Node y) {
+        KernelGraph g = Scheduler.schedule(List.of(y), n -> false).graph();
+        assertEquals(1, g.kernels().size(), Kernels.format(g));
+        Kernel.Pointwise k = (Kernel.Pointwise) g.kernels().get(0);
+        int inner = k.shape().rank() - 1;
+        return VectorLoop.streamsDown(k.stores(), inner, k.shape().numel());
+    }
+
+    /**
+     * {@link #everyVectorOp}'s kernel over {@code shape}, generated with vectors (which it must use) and without, run on
+     * the same inputs (the vector one in uneven thread ranges): the same bits in every output. Returns the vector code.
+     */
+    private static byte[] assertVectorLanesGiveTheScalarBits(Shape shape) {
+        Node a = input("a", shape), b = input("b", shape), c = input("c", shape), s = input("s", Shape.scalar());
+        int[] rowDims = shape.dims();
+        rowDims[rowDims.length - 1] = 1;
+        Node row = input("row", Shape.of(rowDims));              // constant along the innermost loop
+        KernelGraph g = Scheduler.schedule(everyVectorOp(shape, a, b, c, s, row), n -> false).graph();
+        assertEquals(1, g.kernels().size(), Kernels.format(g));
+        Kernel.Pointwise k = (Kernel.Pointwise) g.kernels().get(0);
+        assertEquals(3, k.stores().size(), Kernels.format(g));
+
+        byte[] vector = KernelCompiler.generate(k, g, "V", Gemm.best(), true);
+        byte[] scalar = KernelCompiler.generate(k, g, "S", Gemm.best(), false);
+        assertTrue(usesVectors(vector), "the kernel over " + shape + " should run in vectors");
+        assertFalse(usesVectors(scalar));
+        verifies(vector);
+
+        Random rnd = new Random(shape.numel());
+        Object[] vIn = inputs(g, rnd), sIn = copy(vIn);
+        int extent = KernelCompiler.parallelExtent(k);
+        // uneven thread ranges, one of them shorter than a vector step
+        int[] cuts = java.util.stream.IntStream.of(0, Math.min(extent, 5), Math.max(Math.min(extent, 5), extent / 3),
+                Math.max(Math.min(extent, 5), Math.min(extent, 2 * extent / 3 + 1)), extent).toArray();
+        LoopKernel v = (LoopKernel) KernelCompiler.instantiate(vector), sc = (LoopKernel) KernelCompiler.instantiate(scalar);
+        for (int i = 0; i + 1 < cuts.length; i++) v.run(vIn, cuts[i], cuts[i + 1]);
+        sc.run(sIn, 0, extent);
+        for (int out : g.outputs()) {
+            float[] x = (float[]) vIn[out], y = (float[]) sIn[out];
+            for (int i = 0; i < x.length; i++) {
+                if (Float.floatToIntBits(x[i]) != Float.floatToIntBits(y[i])) {
+                    throw new AssertionError(shape + " b" + out + "[" + i + "]: vector " + x[i] + ", scalar " + y[i]);
                 }
             }
         }
+        return vector;
     }
 
     @Test
