@@ -91,11 +91,13 @@ final class Vjp {
         return switch (r.fn()) {
             case SUM -> gk;
             case MAX -> {
-                // like torch.amax: the gradient is shared evenly among the maxima
+                // like torch.amax: the gradient is shared evenly among the maxima, g / count where it is reduced (a
+                // division per output, not per input), then put where the mask is 1; the same bits as (g · mask) / count,
+                // as the mask is 0 or 1
                 Node m = Ops.expand(Ops.reshape(out, kept), x.shape());
                 Node mask = Ops.cast(Ops.eq(x, m), x.dtype());
-                Node count = Ops.expand(Ops.sum(mask, r.axes(), true), x.shape());
-                yield Ops.div(Ops.mul(gk, mask), count);
+                Node share = Ops.div(Ops.reshape(g, kept), Ops.sum(mask, r.axes(), true));
+                yield Ops.mul(Ops.expand(share, x.shape()), mask);
             }
         };
     }

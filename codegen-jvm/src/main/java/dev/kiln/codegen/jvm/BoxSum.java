@@ -125,9 +125,11 @@ final class BoxSum {
         }
         List<Term> live = terms.stream().filter(t -> !empty(t)).toList();
         Expr.Load shared = sharedLoad(live);
-        Runnable rows = vectors && shared != null ? RowsInVectors.of(this, live, shared, graph, tables, e) : null;
+        Runnable rows = vectors && shared != null ? RowsInVectors.of(this, live, shared, graph, tables, e, par) : null;
         if (rows != null) {                                    // each row in registers, stored once (no fill needed)
-            KernelCompiler.nest(e, shape, blockAxes, par, 0, List.of(), rows);
+            List<Integer> outside = new ArrayList<>(blockAxes);
+            if (RowsInVectors.planeAxis(this, par) >= 0) outside.add(RowsInVectors.planeAxis(this, par));
+            KernelCompiler.nest(e, shape, outside, par, 0, List.of(), rows);
             return;
         }
         Runnable addTerms = shared != null ? termLoop(e, live, shared, offset, vectors, graph, tables) : () -> {

@@ -41,6 +41,7 @@ class BoxSumTest {
 
     private static final List<Conv> STRIDE_ONE = List.of(
             new Conv(64, 6, 14, 14, 16, 5, 5, 1, 0, 1),        // LeNet's second convolution, batch 64: rows in registers
+            new Conv(64, 3, 14, 14, 16, 5, 5, 1, 0, 1),        // planes in a pair, then one alone
             new Conv(64, 6, 14, 14, 16, 5, 5, 1, 2, 1),        // padded: boxes of different widths
             new Conv(64, 8, 8, 8, 4, 3, 3, 1, 0, 1),           // rows of one vector
             new Conv(64, 2, 16, 16, 4, 3, 3, 1, 0, 1),         // rows of two vectors, no overlap
@@ -134,6 +135,26 @@ class BoxSumTest {
             ((LoopKernel) KernelCompiler.instantiate(KernelCompiler.generate(fold, g, "B", Gemm.best(), false, true))).run(bIn, 0, extent);
             float[] x = (float[]) rIn[g.outputs().get(0)], z = (float[]) bIn[g.outputs().get(0)];
             for (int i = 0; i < x.length; i++) assertEquals(Float.floatToIntBits(z[i]), Float.floatToIntBits(x[i]), conv + ", element " + i);
+        }
+    }
+
+    @Test
+    void rowsOfNeighbouringPlanesAreSummedSideBySideWithTheOddPlaneAlone() {
+        // loadLanes per term: one per vector of a row, for each plane summed together; a group loop over pairs of
+        // planes, then the odd plane alone; no pairs where the plane axis is the parallel one (one image)
+        record Case(Conv conv, int loads) {}
+        for (Case c : List.of(new Case(new Conv(64, 6, 14, 14, 16, 5, 5, 1, 0, 1), 2 * RowsInVectors.PLANES),
+                new Case(new Conv(64, 3, 14, 14, 16, 5, 5, 1, 0, 1), 2 * RowsInVectors.PLANES + 2),
+                new Case(new Conv(128, 1, 14, 14, 16, 5, 5, 1, 0, 1), 2),
+                new Case(new Conv(1, 8, 160, 14, 16, 5, 5, 1, 0, 1), 2))) {
+            if (!VectorLoop.ENABLED) return;
+            KernelGraph g = Scheduler.schedule(List.of(c.conv().inputGradient()), n -> false).graph();
+            Kernel.Pointwise fold = fold(g);
+            byte[] code = KernelCompiler.generate(fold, g, "R", Gemm.best(), true, true);
+            verifies(code);
+            assertEquals(c.loads(), VectorCodeText.count(code, "loadLanes"), c.conv() + ":\n" + Kernels.format(g));
+            Node dx = c.conv().inputGradient();
+            IndexedOperandTest.assertMatchesInterpreter(Scheduler.schedule(List.of(dx), n -> false), dx, 11, 10);
         }
     }
 

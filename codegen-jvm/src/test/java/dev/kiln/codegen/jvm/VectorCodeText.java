@@ -28,10 +28,17 @@ final class VectorCodeText {
         };
     }
 
-    /** How many times the class's code emits {@code op} (only {@code addDoubles}: a float-to-double lane conversion). */
+    /**
+     * How many times the class's code emits {@code op}: {@code addDoubles} (a float-to-double lane conversion) or
+     * {@code loadLanes}.
+     */
     static int count(byte[] code, String op) {
-        if (!op.equals("addDoubles")) throw new IllegalArgumentException("no count for " + op);
-        return text(code).split("VectorOperators\\.F2D", -1).length - 1;
+        String marker = switch (op) {
+            case "addDoubles" -> "VectorOperators\\.F2D";
+            case "loadLanes" -> "reinterpretAsInts";
+            default -> throw new IllegalArgumentException("no count for " + op);
+        };
+        return text(code).split(marker, -1).length - 1;
     }
 
     /** Whether the class computes anything in vectors (every vector operation calls the Vector API). */

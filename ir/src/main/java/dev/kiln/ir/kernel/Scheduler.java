@@ -70,6 +70,18 @@ public final class Scheduler {
             roots.put(n, r);
         }
 
+        // A reduction's epilogue reads other values at its outputs only: one that is costly to compute (more than
+        // RECOMPUTE_LIMIT) gets a buffer of its own rather than being computed inside the reduction's store (LeNet's
+        // pooling gradient g / count: g, the convolution's input-gradient fold, stays a kernel of its own form).
+        for (Node n : order) {
+            if (isInput.test(n) || !isContractionOrReduction(n.op()) || outputSet.contains(n)) continue;
+            Set<Node> r = roots.get(n);
+            if (r.size() != 1) continue;
+            Node root = r.iterator().next();
+            if (isContractionOrReduction(root.op()) || !root.shape().equals(n.shape()) || !onlyElementwiseBetween(n, root, users, realized)) continue;
+            realizeCostlyInputs(root, n, realized, work, isInput);
+        }
+
         // Oldest first, cap how much one kernel inlines: a value whose expression would grow past the budget gets a
         // buffer (a JVM method must stay under 64 KiB, and huge expressions compile slowly anyway).
         Map<Node, Integer> cost = new IdentityHashMap<>();
@@ -142,6 +154,29 @@ public final class Scheduler {
         return MemoryPlanner.plan(kept, inputs.stream().map(id::applyAsInt).toList(), outputs.stream().map(id::applyAsInt).toList(), remapped);
     }
 
+    /**
+     * Gives a buffer to each value {@code node}'s expression would compute inline, other than through {@code anchor},
+     * whose work is more than {@link #RECOMPUTE_LIMIT}; movement ops are looked through.
+     */
+    private static void realizeCostlyInputs(Node node, Node anchor, Set<Node> realized, Map<Node, Integer> work, Predicate<Node> isInput) {
+        for (Node in : node.inputs()) {
+            if (in == anchor || isInput.test(in) || realized.contains(in) || dependsOn(in, anchor, isInput)) {
+                if (in != anchor && !isInput.test(in) && !realized.contains(in)) realizeCostlyInputs(in, anchor, realized, work, isInput);
+                continue;
+            }
+            if (isArithmetic(in.op()) && work.get(in) > RECOMPUTE_LIMIT) realized.add(in);
+            else realizeCostlyInputs(in, anchor, realized, work, isInput);
+        }
+    }
+
+    /** Whether {@code node}'s value is computed from {@code target}'s (through values that aren't program inputs). */
+    private static boolean dependsOn(Node node, Node target, Predicate<Node> isInput) {
+        if (node == target) return true;
+        if (isInput.test(node)) return false;
+        for (Node in : node.inputs()) if (dependsOn(in, target, isInput)) return true;
+        return false;
+    }
+
     /** Whether every path from {@code from} reaches {@code to} through unrealized same-shaped elementwise ops only. */
     private static boolean onlyElementwiseBetween(Node from, Node to, Map<Node, List<Node>> users, Set<Node> realized) {
         java.util.Deque<Node> todo = new java.util.ArrayDeque<>(users.getOrDefault(from, List.of()));
@@ -178,7 +213,8 @@ public final class Scheduler {
                 case NEG, RECIPROCAL, ABS, SIGN, RELU -> 1;
             };
         }
-        if (op instanceof Op.Binary b && b.fn() == Op.BinaryFn.POW) return 4;
+        // a division costs ~10 adds of vector throughput: one broadcast to many elements is computed once and stored
+        if (op instanceof Op.Binary b && (b.fn() == Op.BinaryFn.POW || b.fn() == Op.BinaryFn.DIV)) return 4;
         return 1;
     }
 
