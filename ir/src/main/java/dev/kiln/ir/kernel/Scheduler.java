@@ -20,7 +20,8 @@ import java.util.function.Predicate;
  * value), an output, a reduction or contraction, or a non-trivial elementwise value that more than one consumer
  * reads or that is broadcast. Everything else is inlined into its consumers' expressions, with movement ops turned
  * into index arithmetic. A reduction or contraction absorbs the chain of same-shaped elementwise ops that follows
- * it (its epilogue) up to the first value with several consumers.
+ * it (its epilogue) up to the first value with several consumers; a costly value that epilogue reads besides gets a
+ * buffer of its own.
  */
 public final class Scheduler {
     /** The kernel graph and, in order, the nodes whose values the program takes as inputs. */
@@ -159,21 +160,33 @@ public final class Scheduler {
      * whose work is more than {@link #RECOMPUTE_LIMIT}; movement ops are looked through.
      */
     private static void realizeCostlyInputs(Node node, Node anchor, Set<Node> realized, Map<Node, Integer> work, Predicate<Node> isInput) {
-        for (Node in : node.inputs()) {
-            if (in == anchor || isInput.test(in) || realized.contains(in) || dependsOn(in, anchor, isInput)) {
-                if (in != anchor && !isInput.test(in) && !realized.contains(in)) realizeCostlyInputs(in, anchor, realized, work, isInput);
-                continue;
+        Set<Node> fromAnchor = identitySet(List.of()), notFromAnchor = identitySet(List.of()), seen = identitySet(List.of());
+        java.util.Deque<Node> todo = new java.util.ArrayDeque<>(node.inputs());
+        while (!todo.isEmpty()) {
+            Node in = todo.pop();
+            if (in == anchor || isInput.test(in) || realized.contains(in) || !seen.add(in)) continue;
+            if (!dependsOn(in, anchor, isInput, fromAnchor, notFromAnchor) && isArithmetic(in.op()) && work.get(in) > RECOMPUTE_LIMIT) {
+                realized.add(in);
+            } else {
+                todo.addAll(in.inputs());
             }
-            if (isArithmetic(in.op()) && work.get(in) > RECOMPUTE_LIMIT) realized.add(in);
-            else realizeCostlyInputs(in, anchor, realized, work, isInput);
         }
     }
 
-    /** Whether {@code node}'s value is computed from {@code target}'s (through values that aren't program inputs). */
-    private static boolean dependsOn(Node node, Node target, Predicate<Node> isInput) {
-        if (node == target) return true;
-        if (isInput.test(node)) return false;
-        for (Node in : node.inputs()) if (dependsOn(in, target, isInput)) return true;
+    /**
+     * Whether {@code node}'s value is computed from {@code target}'s (through values that aren't program inputs); the
+     * two sets remember the answers for nodes already visited (a graph's values share inputs).
+     */
+    private static boolean dependsOn(Node node, Node target, Predicate<Node> isInput, Set<Node> yes, Set<Node> no) {
+        if (node == target || yes.contains(node)) return true;
+        if (isInput.test(node) || no.contains(node)) return false;
+        for (Node in : node.inputs()) {
+            if (dependsOn(in, target, isInput, yes, no)) {
+                yes.add(node);
+                return true;
+            }
+        }
+        no.add(node);
         return false;
     }
 
