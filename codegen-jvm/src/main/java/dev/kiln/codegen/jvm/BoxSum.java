@@ -128,7 +128,8 @@ final class BoxSum {
         Runnable rows = vectors && shared != null ? RowsInVectors.of(this, live, shared, graph, tables, e, par) : null;
         if (rows != null) {                                    // each row in registers, stored once (no fill needed)
             List<Integer> outside = new ArrayList<>(blockAxes);
-            if (RowsInVectors.planeAxis(this, par) >= 0) outside.add(RowsInVectors.planeAxis(this, par));
+            int planeAxis = RowsInVectors.planeAxis(this, par);
+            if (planeAxis >= 0) outside.add(planeAxis);
             KernelCompiler.nest(e, shape, outside, par, 0, List.of(), rows);
             return;
         }

@@ -99,8 +99,9 @@ final class RowsInVectors {
         Ix out = KernelCompiler.offset(box.shape);
         int fromTable = tables.local(e.g, from), toTable = tables.local(e.g, to), shiftTable = tables.local(e.g, shifts.relative());
         int maskTable = tables.local(e.g, maskAt), bitTable = tables.local(e.g, bits);
-        Rows rows = new Rows(e, box, shared, rowAxis, colAxis, height, starts, shifts, out, fromTable, toTable, shiftTable, maskTable, bitTable);
         int planeAxis = planeAxis(box, par);
+        Rows rows = new Rows(e, box, shared, planeAxis, rowAxis, colAxis, height, starts, shifts, out, fromTable, toTable, shiftTable,
+                maskTable, bitTable);
         if (planeAxis < 0) return () -> rows.emit(new int[] {-1});
         int planes = box.shape.dim(planeAxis), whole = planes / PLANES * PLANES;
         return () -> {
@@ -152,61 +153,63 @@ final class RowsInVectors {
     }
 
     /** The rows of some planes at once: their row loop, each row's term loop, and the stores. */
-    private record Rows(KernelEmitter e, BoxSum box, Expr.Load shared, int rowAxis, int colAxis, int height, int[] starts,
-                        BoxSum.Shifts shifts, Ix out, int fromTable, int toTable, int shiftTable, int maskTable, int bitTable) {
+    private record Rows(KernelEmitter e, BoxSum box, Expr.Load shared, int planeAxis, int rowAxis, int colAxis, int height,
+                        int[] starts, BoxSum.Shifts shifts, Ix out, int fromTable, int toTable, int shiftTable, int maskTable,
+                        int bitTable) {
 
         /** The loops for planes whose plane-axis index is in each of {@code planes} (one entry −1: the caller's binding). */
         void emit(int[] planes) {
-            int planeAxis = box.shape.rank() - 3;
             int vectors = starts.length;
             e.loop(rowAxis, e.constant(0), e.constant(height), () -> e.scoped(() -> {
                 GeneratorAdapter g = e.g;
-                int[][] acc = new int[planes.length][vectors];
-                for (int[] plane : acc) {
-                    for (int v = 0; v < vectors; v++) {
-                        plane[v] = g.newLocal(VECTOR);
-                        g.push(0f);
-                        VectorCode.emit(g, "broadcast");
-                        g.storeLocal(plane[v]);
-                    }
+                int[] acc = new int[planes.length * vectors];          // plane p's vector v: acc[p·vectors + v]
+                for (int a = 0; a < acc.length; a++) {
+                    acc[a] = g.newLocal(VECTOR);
+                    g.push(0f);
+                    VectorCode.emit(g, "broadcast");
+                    g.storeLocal(acc[a]);
                 }
                 e.loop(BoxSum.TERM, e.tableAt(fromTable, rowAxis), e.tableAt(toTable, rowAxis), () -> e.scoped(() -> {
                     e.tableAt(shiftTable, BoxSum.TERM).run();
                     int shift = g.newLocal(Type.INT_TYPE);
                     g.storeLocal(shift);
                     e.bindVar(BoxSum.SHIFT, shift);
-                    for (int p = 0; p < planes.length; p++) {
-                        for (int v = 0; v < vectors; v++) {
-                            int plane = planes[p], vector = v, accumulator = acc[p][v];
-                            e.scoped(() -> {
-                                if (plane >= 0) e.bindVar(planeAxis, plane);
-                                e.bindVarTo(colAxis, starts[vector]);
-                                g.loadLocal(accumulator);
-                                g.loadLocal(e.bufferLocal(shared.buffer()));
-                                e.ix(shifts.load());
-                                g.loadLocal(bitTable);
-                                e.tableAt(maskTable, BoxSum.TERM).run();
-                                g.push(vector * VectorLoop.LANES);
-                                g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
-                                VectorCode.emit(g, "loadLanes");
-                                VectorCode.emit(g, "add");
-                                g.storeLocal(accumulator);
-                            });
-                        }
-                    }
+                    eachVector(planes, acc, (accumulator, vector) -> {
+                        g.loadLocal(accumulator);
+                        g.loadLocal(e.bufferLocal(shared.buffer()));
+                        e.ix(shifts.load());
+                        g.loadLocal(bitTable);
+                        e.tableAt(maskTable, BoxSum.TERM).run();
+                        g.push(vector * VectorLoop.LANES);
+                        g.math(GeneratorAdapter.ADD, Type.INT_TYPE);
+                        VectorCode.emit(g, "loadLanes");
+                        VectorCode.emit(g, "add");
+                        g.storeLocal(accumulator);
+                    });
                 }));
-                for (int p = 0; p < planes.length; p++) {
-                    for (int v = 0; v < vectors; v++) {
-                        int plane = planes[p], vector = v, accumulator = acc[p][v];
-                        e.scoped(() -> {
-                            if (plane >= 0) e.bindVar(planeAxis, plane);
-                            e.bindVarTo(colAxis, starts[vector]);
-                            g.loadLocal(accumulator);
-                            VectorLoop.store(e, box.output, out);
-                        });
-                    }
-                }
+                eachVector(planes, acc, (accumulator, vector) -> {
+                    g.loadLocal(accumulator);
+                    VectorLoop.store(e, box.output, out);
+                });
             }));
+        }
+
+        /**
+         * {@code body} (the accumulator's local, the vector's number) for each plane and each vector of a row, in a scope
+         * with the plane axis bound to the plane and the column to the vector's start.
+         */
+        private void eachVector(int[] planes, int[] acc, java.util.function.BiConsumer<Integer, Integer> body) {
+            int vectors = starts.length;
+            for (int p = 0; p < planes.length; p++) {
+                for (int v = 0; v < vectors; v++) {
+                    int plane = planes[p], vector = v, accumulator = acc[p * vectors + v];
+                    e.scoped(() -> {
+                        if (plane >= 0) e.bindVar(planeAxis, plane);
+                        e.bindVarTo(colAxis, starts[vector]);
+                        body.accept(accumulator, vector);
+                    });
+                }
+            }
         }
     }
 

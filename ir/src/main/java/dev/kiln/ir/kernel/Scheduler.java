@@ -75,12 +75,8 @@ public final class Scheduler {
         // RECOMPUTE_LIMIT) gets a buffer of its own rather than being computed inside the reduction's store (LeNet's
         // pooling gradient g / count: g, the convolution's input-gradient fold, stays a kernel of its own form).
         for (Node n : order) {
-            if (isInput.test(n) || !isContractionOrReduction(n.op()) || outputSet.contains(n)) continue;
-            Set<Node> r = roots.get(n);
-            if (r.size() != 1) continue;
-            Node root = r.iterator().next();
-            if (isContractionOrReduction(root.op()) || !root.shape().equals(n.shape()) || !onlyElementwiseBetween(n, root, users, realized)) continue;
-            realizeCostlyInputs(root, n, realized, work, isInput);
+            Node root = epilogueRoot(n, isInput, outputSet, roots, users, realized);
+            if (root != null) realizeCostlyInputs(root, n, realized, work, isInput);
         }
 
         // Oldest first, cap how much one kernel inlines: a value whose expression would grow past the budget gets a
@@ -104,12 +100,8 @@ public final class Scheduler {
         // through same-shaped elementwise ops, is computed by that kernel.
         Map<Node, Node> anchorOf = new IdentityHashMap<>();
         for (Node n : order) {
-            if (isInput.test(n) || !isContractionOrReduction(n.op()) || outputSet.contains(n)) continue;
-            Set<Node> r = roots.get(n);
-            if (r.size() != 1) continue;
-            Node root = r.iterator().next();
-            if (anchorOf.containsKey(root) || isContractionOrReduction(root.op()) || !root.shape().equals(n.shape())) continue;
-            if (!onlyElementwiseBetween(n, root, users, realized)) continue;
+            Node root = epilogueRoot(n, isInput, outputSet, roots, users, realized);
+            if (root == null || anchorOf.containsKey(root)) continue;
             realized.remove(n);
             anchorOf.put(root, n);
         }
@@ -153,6 +145,20 @@ public final class Scheduler {
         };
         List<Kernel> remapped = kernels.stream().map(k -> Kernels.withBuffers(k, id)).toList();
         return MemoryPlanner.plan(kept, inputs.stream().map(id::applyAsInt).toList(), outputs.stream().map(id::applyAsInt).toList(), remapped);
+    }
+
+    /**
+     * The kernel that could compute reduction or contraction {@code n} as its epilogue: the one same-shaped elementwise
+     * value its result flows into, through unrealized same-shaped elementwise ops only; null when there is none.
+     */
+    private static Node epilogueRoot(Node n, Predicate<Node> isInput, Set<Node> outputSet, Map<Node, Set<Node>> roots,
+                                     Map<Node, List<Node>> users, Set<Node> realized) {
+        if (isInput.test(n) || !isContractionOrReduction(n.op()) || outputSet.contains(n)) return null;
+        Set<Node> r = roots.get(n);
+        if (r.size() != 1) return null;
+        Node root = r.iterator().next();
+        if (isContractionOrReduction(root.op()) || !root.shape().equals(n.shape())) return null;
+        return onlyElementwiseBetween(n, root, users, realized) ? root : null;
     }
 
     /**
