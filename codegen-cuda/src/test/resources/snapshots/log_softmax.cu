@@ -1,30 +1,29 @@
 // reduce_max over [64, 10] axes [1]
 //   acc = b0[10*i0 + i1]
 //   b1[i0] = acc
-extern "C" __global__ void __launch_bounds__(32) k0(float* __restrict__ b1, const float* __restrict__ b0) {
-    const int p = blockIdx.x;
+extern "C" __global__ void __launch_bounds__(256) k0(float* __restrict__ b1, const float* __restrict__ b0) {
+    const int p = blockIdx.x * 256 + threadIdx.x;
+    if (p >= 64) return;
     const int i0 = p;
     float acc = ((float) -INFINITY);
-    for (int r = threadIdx.x; r < 10; r += 32) {
+    for (int r = 0; r < 10; r++) {
         const int i1 = r;
         const float v0 = b0[10 * i0 + i1];
         acc = KilnMax()(acc, v0);
     }
-    acc = kiln_block_fold(acc, ((float) -INFINITY), KilnMax());
-    if (threadIdx.x == 0) {
-        const float folded = acc;
-        b1[i0] = folded;
-    }
+    const float folded = acc;
+    b1[i0] = folded;
 }
 
 // reduce_sum over [64, 10] axes [1]
 //   acc = exp(sub(b0[10*i0 + i1], b1[i0]))
 //   b2[i0] = log(acc)
-extern "C" __global__ void __launch_bounds__(32) k1(float* __restrict__ b2, const float* __restrict__ b0, const float* __restrict__ b1) {
-    const int p = blockIdx.x;
+extern "C" __global__ void __launch_bounds__(256) k1(float* __restrict__ b2, const float* __restrict__ b0, const float* __restrict__ b1) {
+    const int p = blockIdx.x * 256 + threadIdx.x;
+    if (p >= 64) return;
     const int i0 = p;
     double acc = 0x0.0p0;
-    for (int r = threadIdx.x; r < 10; r += 32) {
+    for (int r = 0; r < 10; r++) {
         const int i1 = r;
         const float v2 = b0[10 * i0 + i1];
         const float v3 = b1[i0];
@@ -32,12 +31,9 @@ extern "C" __global__ void __launch_bounds__(32) k1(float* __restrict__ b2, cons
         const float v0 = ((float) exp((double) v1));
         acc = KilnSum()(acc, ((double) v0));
     }
-    acc = kiln_block_fold(acc, 0x0.0p0, KilnSum());
-    if (threadIdx.x == 0) {
-        const float folded = ((float) acc);
-        const float v4 = ((float) log((double) folded));
-        b2[i0] = v4;
-    }
+    const float folded = ((float) acc);
+    const float v4 = ((float) log((double) folded));
+    b2[i0] = v4;
 }
 
 // pointwise [64, 10]

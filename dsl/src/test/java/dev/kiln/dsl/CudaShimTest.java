@@ -34,49 +34,64 @@ class CudaShimTest {
 
     @Test
     void opTableKernelsMatchTheJvmBackend() {
-        List<RecordingBackend.Run> runs = record(() -> {
-            for (OpTable.Case c : OpTable.CASES) {
-                List<Tensor> inputs = GradCheckTest.float64Inputs(c);
-                List<Tensor> as32 = new ArrayList<>();
-                for (Tensor t : inputs) {
-                    Tensor x = t.dtype().isFloating() ? t.to(dev.kiln.ir.DType.F32).detach() : t;
-                    if (x.dtype().isFloating()) x.requiresGrad_(true);
-                    as32.add(x);
-                }
-                Tensor y = c.fn().apply(as32);
-                y.toDoubleArray();
-                y.backward(Kiln.onesLike(y));
-                for (Tensor x : as32) if (x.grad() != null) x.grad().toDoubleArray();
-            }
-        });
+        requireToolchain();
+        List<RecordingBackend.Run> runs = record(CudaShimTest::runOpTable);
         assertTrue(runs.size() >= OpTable.CASES.size(), "every row ran at least one program: " + runs.size());
         compare(runs, "optable", 1e-5, 1e-4);
     }
 
     @Test
     void lenetTrainingStepMatchesTheJvmBackend() {
+        requireToolchain();
+        List<RecordingBackend.Run> steps = lenetSteps(8, 28);
+        compare(steps, "lenet", 1e-4, 1e-3);
+    }
+
+    /** Every op table row forward and backward, in float32: the programs the op table makes a backend run. */
+    static void runOpTable() {
+        for (OpTable.Case c : OpTable.CASES) {
+            List<Tensor> inputs = GradCheckTest.float64Inputs(c);
+            List<Tensor> as32 = new ArrayList<>();
+            for (Tensor t : inputs) {
+                Tensor x = t.dtype().isFloating() ? t.to(dev.kiln.ir.DType.F32).detach() : t;
+                if (x.dtype().isFloating()) x.requiresGrad_(true);
+                as32.add(x);
+            }
+            Tensor y = c.fn().apply(as32);
+            y.toDoubleArray();
+            y.backward(Kiln.onesLike(y));
+            for (Tensor x : as32) if (x.grad() != null) x.grad().toDoubleArray();
+        }
+    }
+
+    /** Two compiled LeNet training steps (cross-entropy, SGD with momentum) on a batch of {@code size}×{@code size} images, recorded. */
+    static List<RecordingBackend.Run> lenetSteps(int batch, int size) {
         List<RecordingBackend.Run> runs = record(() -> {
             Kiln.manualSeed(0);
             Sequential lenet = new Sequential(new Conv2d(1, 6, 5, 1, 2), new ReLU(), new MaxPool2d(2), new Conv2d(6, 16, 5), new ReLU(),
                     new MaxPool2d(2), new Flatten(), new Linear(400, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, 10));
             SGD sgd = new SGD(lenet.parameters(), 0.05, 0.9);
-            Tensor x = Kiln.randn(8, 1, 28, 28), y = Kiln.randint(0, 10, 8);
+            Tensor x = Kiln.randn(batch, 1, size, size), y = Kiln.randint(0, 10, batch);
             TrainingStep step = TrainingStep.compile(lenet, new CrossEntropyLoss(), sgd, x, y);
             step.step(x, y);
             step.step(x, y);
         });
         List<RecordingBackend.Run> steps = runs.stream().filter(r -> r.graph().kernels().size() > 20).toList();
         assertEquals(2, steps.size(), "two compiled steps recorded");
-        compare(steps, "lenet", 1e-4, 1e-3);
+        return steps;
     }
 
-    private static List<RecordingBackend.Run> record(Runnable body) {
+    private static void requireToolchain() {
         boolean nvcc = PtxCompiler.available(), cxx = HostShim.compiler() != null;
         if (!nvcc || !cxx) {
             String why = "the CUDA shim tests need nvcc and a C++ compiler on the PATH (nvcc: " + nvcc + ", c++: " + cxx + ")";
             if (System.getenv("CI") != null) throw new IllegalStateException(why + "; CI installs both");
             Assumptions.abort(why);
         }
+    }
+
+    /** Runs {@code body} on the JVM backend, recording every program run (graph, inputs, outputs). */
+    static List<RecordingBackend.Run> record(Runnable body) {
         RecordingBackend.RUNS.clear();
         Executor.withBackend("recording-jvm", () -> {
             body.run();

@@ -32,7 +32,7 @@ class GoldenOpTest {
                         () -> Backends.on(backend, () -> check(c, Fixtures.load(c.fixture()))))));
     }
 
-    private static void check(OpTable.Case c, Safetensors.Contents f) {
+    static void check(OpTable.Case c, Safetensors.Contents f) {
         List<Tensor> inputs = new ArrayList<>();
         for (int i = 0; i < c.inputs().size(); i++) {
             Tensor x = Fixtures.tensor(f, "x" + i);

@@ -57,6 +57,12 @@ final class TrainCommand {
             System.err.println("kiln train: --device cuda: CUDA is not available: " + Kiln.cudaUnavailableReason() + "; use --device cpu");
             return Main.USAGE;
         }
+        try {
+            LinePlot.requireFonts();                  // before training, not after: loss.png is written at the end
+        } catch (IllegalStateException e) {
+            System.err.println("kiln train: " + e.getMessage());
+            return 1;
+        }
         dev.kiln.runtime.Executor.setThreads(o.threads());
         java.nio.file.Files.createDirectories(o.out());
         Kiln.manualSeed(o.seed());

@@ -112,5 +112,24 @@ class BenchCommandTest {
         assertEquals(2, bench("--threads", "0").code());
         assertEquals(2, bench("--min-time").code());
         assertEquals(2, bench("--frobnicate").code());
+        Result gpu = bench("--device", "gpu", "sgemm_256");
+        assertEquals(2, gpu.code());
+        assertTrue(gpu.err().contains("unknown device 'gpu'; use cpu or cuda"), gpu.err());
+    }
+
+    @Test
+    void cudaWithoutAGpuSaysWhyAndMeasuresNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.kiln.dsl.Kiln.cudaIsAvailable(), "this machine has a GPU");
+        Result r = bench("--device", "cuda", "sgemm_256");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--device cuda: CUDA is not available: ") && r.err().contains("use --device cpu"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void sgemm4096IsNamedButNotADefault() throws Exception {
+        assertTrue(dev.kiln.examples.bench.Workloads.names().contains("sgemm_4096"));
+        assertFalse(dev.kiln.examples.bench.Workloads.defaults().contains("sgemm_4096"), "seconds per iteration on a CPU");
+        assertEquals(dev.kiln.examples.bench.Workloads.names().size() - 1, dev.kiln.examples.bench.Workloads.defaults().size());
     }
 }

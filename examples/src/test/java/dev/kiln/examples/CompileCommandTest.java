@@ -25,7 +25,7 @@ class CompileCommandTest {
         assertTrue(Files.readString(dir.resolve("emit/K" + (kernels - 1) + ".bytecode.txt")).contains("class "));
     }
 
-    /** Needs nvcc (CI has it) but no GPU: the .cu holds every kernel and the PTX every entry point, for sm_90. */
+    /** Needs nvcc (CI has it) but no GPU: the .cu holds every kernel (split contractions as two functions) and the PTX every entry point, for sm_90. */
     @Test
     void cudaSourceAndPtx(@TempDir Path dir) throws Exception {
         if (!dev.kiln.codegen.cuda.PtxCompiler.available()) {
@@ -36,8 +36,10 @@ class CompileCommandTest {
                 "--emit", dir.resolve("emit").toString());
         int kernels = kernels(text, "cuda");
         String cu = Files.readString(dir.resolve("emit/kernels.cu")), ptx = Files.readString(dir.resolve("emit/kernels.ptx"));
-        assertEquals(kernels, count(cu, "__global__ void"), "one __global__ function per kernel");
-        assertEquals(kernels, count(ptx, ".entry "), "one PTX entry per kernel");
+        int splits = count(cu, "_part(");
+        assertTrue(splits > 0, "LeNet's weight gradients are contractions split along k (a _part and a _sum function each)");
+        assertEquals(kernels + splits, count(cu, "__global__ void"), "one __global__ function per kernel, two per split contraction");
+        assertEquals(kernels + splits, count(ptx, ".entry "), "one PTX entry per function");
         assertTrue(ptx.contains(".target sm_90") || !text.contains("sm_90"), "PTX for the architecture the report names");
     }
 

@@ -21,25 +21,28 @@ import java.util.Map;
 
 /**
  * A kernel graph on the GPU: one PTX module, device buffers allocated once from the memory plan (temporaries share
- * their slot's allocation), one stream. Inputs are copied to the device and outputs back at the program's edges
- * only. The first run launches kernel by kernel; then the whole launch sequence is captured as a CUDA graph and
- * every later run replays it with one call. Device state is created on first run, so a program can be compiled
+ * their slot's allocation) beside the rendered source's scratch buffers, one stream. Inputs are copied to the device
+ * and outputs back at the program's edges only, one transfer each way ({@link EdgeCopies}). The first run launches
+ * kernel by kernel; then the whole launch sequence is captured as a CUDA graph and every later run replays it with
+ * one call. Device state is created on first run, so a program can be compiled
  * (and saved) on a machine without a GPU.
  */
 final class CudaProgram implements Program {
     private final KernelGraph graph;
     private final CudaSource source;
     private final byte[] ptx;
+    private final CudaProfile profile;
     private Device device;
 
     /** What exists only where a GPU does. */
-    private record Device(CUmodule module, List<CUfunction> functions, List<Pointer> params, CUdeviceptr[] buffers, CUstream stream,
-                          CUgraphExec[] replay) {}
+    private record Device(CUmodule module, List<CUfunction> functions, List<Pointer> params, CUdeviceptr[] buffers, EdgeCopies edges,
+                          CUstream stream, CUgraphExec[] replay) {}
 
     CudaProgram(KernelGraph graph, CudaSource source, byte[] ptx) {
         this.graph = graph;
         this.source = source;
         this.ptx = ptx;
+        this.profile = CudaProfile.forProgram(graph);
     }
 
     @Override public KernelGraph graph() { return graph; }
@@ -67,24 +70,24 @@ final class CudaProgram implements Program {
         if (outputs.length != graph.outputs().size()) throw new IllegalArgumentException(outputs.length + " outputs for a program that has " + graph.outputs().size());
         CudaDriver.enter();
         Device d = device();
-        for (int i = 0; i < inputs.length; i++) {
-            int id = graph.inputs().get(i);
-            check(inputs[i], id, "input " + i);
-            JCudaDriver.cuMemcpyHtoD(d.buffers()[id], host(inputs[i]), bytes(id));
-        }
-        if (d.replay()[0] == null) {
+        for (int i = 0; i < inputs.length; i++) check(inputs[i], graph.inputs().get(i), "input " + i);
+        for (int i = 0; i < outputs.length; i++) check(outputs[i], graph.outputs().get(i), "output " + i);
+        long t0 = System.nanoTime();
+        d.edges().copyIn(inputs, d.stream());
+        if (profile != null) {
+            JCudaDriver.cuStreamSynchronize(d.stream());
+            profile.copiedIn(System.nanoTime() - t0);
+            profile.launchTimed(d.stream(), source.launches(), i -> launch(d, i));
+        } else if (d.replay()[0] == null) {
             launchAll(d);                                     // first run: plain launches, errors point at a kernel
             JCudaDriver.cuStreamSynchronize(d.stream());
             d.replay()[0] = capture(d);
         } else {
             JCudaDriver.cuGraphLaunch(d.replay()[0], d.stream());
         }
-        JCudaDriver.cuStreamSynchronize(d.stream());
-        for (int i = 0; i < outputs.length; i++) {
-            int id = graph.outputs().get(i);
-            check(outputs[i], id, "output " + i);
-            JCudaDriver.cuMemcpyDtoH(host(outputs[i]), d.buffers()[id], bytes(id));
-        }
+        long t1 = System.nanoTime();
+        d.edges().copyOut(outputs, d.stream());
+        if (profile != null) profile.copiedOut(System.nanoTime() - t1);
     }
 
     private void check(HostBuffer b, int id, String role) {
@@ -96,11 +99,13 @@ final class CudaProgram implements Program {
     }
 
     private void launchAll(Device d) {
-        for (int i = 0; i < source.launches().size(); i++) {
-            Launch l = source.launches().get(i);
-            if (l.empty()) continue;
-            JCudaDriver.cuLaunchKernel(d.functions().get(i), l.gridX(), l.gridY(), l.gridZ(), l.block(), 1, 1, 0, d.stream(), d.params().get(i), null);
-        }
+        for (int i = 0; i < source.launches().size(); i++) launch(d, i);
+    }
+
+    private void launch(Device d, int i) {
+        Launch l = source.launches().get(i);
+        if (l.empty()) return;
+        JCudaDriver.cuLaunchKernel(d.functions().get(i), l.gridX(), l.gridY(), l.gridZ(), l.block(), 1, 1, 0, d.stream(), d.params().get(i), null);
     }
 
     private CUgraphExec capture(Device d) {
@@ -118,16 +123,22 @@ final class CudaProgram implements Program {
         CUmodule module = new CUmodule();
         byte[] terminated = Arrays.copyOf(ptx, ptx.length + 1);
         JCudaDriver.cuModuleLoadData(module, terminated);
+        EdgeCopies edges = new EdgeCopies(graph);
+        edges.allocate();
         CUdeviceptr[] buffers = new CUdeviceptr[graph.buffers().size()];
         Map<Integer, CUdeviceptr> slots = new HashMap<>();
         Map<Integer, Long> slotBytes = graph.slotBytes();
         for (KernelGraph.BufferInfo b : graph.buffers()) {
-            if (b.slot() >= 0) {
+            if (edges.holds(b.id())) {
+                buffers[b.id()] = edges.pointer(b.id());
+            } else if (b.slot() >= 0) {
                 buffers[b.id()] = slots.computeIfAbsent(b.slot(), s -> allocate(slotBytes.get(s)));
             } else {
                 buffers[b.id()] = allocate(bytes(b.id()));
             }
         }
+        CUdeviceptr[] scratch = new CUdeviceptr[source.scratchBytes().size()];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = allocate(source.scratchBytes().get(i));
         List<CUfunction> functions = new ArrayList<>();
         List<Pointer> params = new ArrayList<>();
         for (Launch l : source.launches()) {
@@ -135,12 +146,15 @@ final class CudaProgram implements Program {
             JCudaDriver.cuModuleGetFunction(f, module, l.name());
             functions.add(f);
             Pointer[] args = new Pointer[l.buffers().size()];
-            for (int a = 0; a < args.length; a++) args[a] = Pointer.to(buffers[l.buffers().get(a)]);
+            for (int a = 0; a < args.length; a++) {
+                int entry = l.buffers().get(a);
+                args[a] = Pointer.to(entry >= 0 ? buffers[entry] : scratch[Launch.scratchIndex(entry)]);
+            }
             params.add(Pointer.to(args));
         }
         CUstream stream = new CUstream();
         JCudaDriver.cuStreamCreate(stream, 0);
-        device = new Device(module, functions, params, buffers, stream, new CUgraphExec[1]);
+        device = new Device(module, functions, params, buffers, edges, stream, new CUgraphExec[1]);
         return device;
     }
 
@@ -151,14 +165,4 @@ final class CudaProgram implements Program {
     }
 
     private long bytes(int id) { return graph.buffer(id).bytes(); }
-
-    private static Pointer host(HostBuffer b) {
-        return switch (b.dtype()) {
-            case F32 -> Pointer.to((float[]) b.array());
-            case F64 -> Pointer.to((double[]) b.array());
-            case I32 -> Pointer.to((int[]) b.array());
-            case I64 -> Pointer.to((long[]) b.array());
-            case BOOL -> Pointer.to((byte[]) b.array());
-        };
-    }
 }

@@ -19,10 +19,14 @@ import java.util.List;
  * <ul>
  *   <li>pointwise: one thread per output element (256 per block), loop variables decoded from the flat index;</li>
  *   <li>reduction: one block per output element; its threads stride over the reduced elements, then fold with warp
- *       shuffles and a shared-memory step ({@code kiln_block_fold}); thread 0 runs the epilogue;</li>
- *   <li>contraction (matmul, and convolutions as implicit GEMMs): 64×64 output tiles per block of 256 threads, the
- *       operands' 64×16 and 16×64 slices staged in shared memory (their expressions do the im2col indexing, zero
- *       outside the matrix), each thread accumulating a 4×4 register block, then the fused epilogue.</li>
+ *       shuffles and a shared-memory step ({@code kiln_block_fold}); thread 0 runs the epilogue. Short reductions (at
+ *       most {@link #THREAD_REDUCTION_MAX} elements, a pooling window) run one thread per output instead;</li>
+ *   <li>contraction (matmul, and convolutions as implicit GEMMs): 64×64 output tiles per block of 256 threads (128×128
+ *       for large products, see {@link Tile}), the operands' slices staged in shared memory (their expressions do the
+ *       im2col indexing, zero outside the matrix), each thread accumulating a 4×4 (8×8) register block, then the fused
+ *       epilogue. When the tiles
+ *       are too few to fill the GPU and k is long (weight gradients), k is split: partial tiles to scratch, then a
+ *       pointwise pass sums them in order and runs the epilogue.</li>
  * </ul>
  * Scalar semantics follow the JVM backend (see kiln_prelude.cuh): float32 sums accumulate in double, Java's NaN rules
  * for max/min, saturating float→int casts, wrap-around integer arithmetic, the same counter-based RNG. Two deliberate
@@ -31,7 +35,36 @@ import java.util.List;
  */
 public final class CudaRenderer {
     static final int POINTWISE_BLOCK = 256;
-    static final int TILE_M = 64, TILE_N = 64, TILE_K = 16, GEMM_THREADS = 256, MICRO = 4;
+    static final int GEMM_THREADS = 256;
+
+    /**
+     * A contraction's blocking: a tile of {@code m}×{@code n} outputs per block of 256 threads (16×16), each thread a
+     * {@code micro}×{@code micro} register block, k staged {@code k} deep in shared memory. A thread's rows (and
+     * columns) come in runs of 4 consecutive ones, 64 apart ({@link #offset}): its shared-memory reads are 16-byte
+     * vectors, and a half-warp's 16 runs cover 64 consecutive floats without bank conflicts.
+     */
+    record Tile(int m, int n, int k, int micro) {
+        /** The small tile: LeNet-sized products fill the GPU with more blocks. */
+        static final Tile SMALL = new Tile(64, 64, 16, 4);
+        /**
+         * The large tile, for products with ≥ 256 such tiles: 64 FMAs per 16 shared-memory reads instead of 16 per 8.
+         * 8 deep, not 16: on the H100 sgemm 4096 took 3.7 ms against 4.6 (more registers for the prefetched slice).
+         */
+        static final Tile LARGE = new Tile(128, 128, 8, 8);
+
+        static Tile of(Kernel.Contraction c) {
+            long large = (long) ceilDiv(c.m(), LARGE.m) * ceilDiv(c.n(), LARGE.n) * c.batch();
+            return large >= SPLIT_BLOCKS ? LARGE : SMALL;
+        }
+
+        /** The offset within the tile of element {@code i} of thread {@code t}'s rows (or columns): runs of 4, 64 apart. */
+        static String offset(String t, String i) { return "(" + i + " >> 2) * 64 + " + t + " * 4 + (" + i + " & 3)"; }
+    }
+
+    /** A reduction over at most this many elements per output (a pooling window, a row of logits) runs one thread per output. */
+    static final int THREAD_REDUCTION_MAX = 64;
+    /** A split contraction aims at this many blocks (about two per SM of an H100), each split at least SPLIT_MIN_K deep. */
+    static final int SPLIT_BLOCKS = 256, SPLIT_MIN_K = 128;
     private static final int GRID_YZ_MAX = 65535;
 
     private CudaRenderer() {}
@@ -51,10 +84,14 @@ public final class CudaRenderer {
         }
     }
 
-    /** Renders every kernel of {@code graph}; function names are {@code prefix + "k" + index}. */
+    /**
+     * Renders every kernel of {@code graph}; function names are {@code prefix + "k" + index} (a split contraction's two
+     * are suffixed {@code _part} and {@code _sum}).
+     */
     public static CudaSource render(KernelGraph graph, String prefix) {
         StringBuilder src = new StringBuilder();
         List<Launch> launches = new ArrayList<>();
+        List<Long> scratch = new ArrayList<>();
         for (int i = 0; i < graph.kernels().size(); i++) {
             Kernel k = graph.kernels().get(i);
             String name = prefix + "k" + i;
@@ -62,36 +99,34 @@ public final class CudaRenderer {
             for (int id : Kernels.reads(k)) if (!buffers.contains(id)) buffers.add(id);
             CWriter w = new CWriter();
             w.line("// " + Kernels.format(k).replace("\n", "\n// "));
-            String signature = "extern \"C\" __global__ void __launch_bounds__(" + threads(k) + ") " + name + "("
-                    + parameters(graph, buffers, k.outputs().size()) + ")";
-            Launch launch = switch (k) {
-                case Kernel.Pointwise p -> pointwise(w, signature, p, graph, name, buffers);
-                case Kernel.Reduction r -> reduction(w, signature, r, graph, name, buffers);
-                case Kernel.Contraction c -> contraction(w, signature, c, graph, name, buffers);
-            };
+            switch (k) {
+                case Kernel.Pointwise p -> launches.add(pointwise(w, p, graph, name, i, buffers));
+                case Kernel.Reduction r -> launches.add(reduction(w, r, graph, name, i, buffers));
+                case Kernel.Contraction c -> launches.addAll(contraction(w, c, graph, name, i, buffers, scratch));
+            }
             src.append(w).append('\n');
-            launches.add(launch);
         }
-        return new CudaSource(src.toString(), launches);
+        return new CudaSource(src.toString(), launches, scratch);
     }
 
-    private static int threads(Kernel k) {
-        return switch (k) {
-            case Kernel.Pointwise p -> POINTWISE_BLOCK;
-            case Kernel.Reduction r -> reductionBlock(r);
-            case Kernel.Contraction c -> GEMM_THREADS;
-        };
+    /** {@code extern "C" __global__ void name(...)}: the first {@code outputs} entries writable, scratch typed {@code scratchType}. */
+    private static String signature(String name, int threads, KernelGraph graph, List<Integer> entries, int outputs, DType scratchType) {
+        return "extern \"C\" __global__ void __launch_bounds__(" + threads + ") " + name + "("
+                + parameters(graph, entries, outputs, scratchType) + ")";
     }
 
-    private static String parameters(KernelGraph graph, List<Integer> buffers, int outputs) {
+    private static String parameters(KernelGraph graph, List<Integer> entries, int outputs, DType scratchType) {
         List<String> params = new ArrayList<>();
-        for (int i = 0; i < buffers.size(); i++) {
-            int id = buffers.get(i);
-            String type = CTypes.element(graph.buffer(id).dtype());
-            params.add((i < outputs ? type : "const " + type) + "* __restrict__ b" + id);
+        for (int i = 0; i < entries.size(); i++) {
+            int id = entries.get(i);
+            String type = CTypes.element(id >= 0 ? graph.buffer(id).dtype() : scratchType);
+            params.add((i < outputs ? type : "const " + type) + "* __restrict__ " + parameterName(id));
         }
         return String.join(", ", params);
     }
+
+    /** {@code b<id>} for a graph buffer, {@code w<index>} for scratch. */
+    static String parameterName(int entry) { return entry >= 0 ? "b" + entry : "w" + Launch.scratchIndex(entry); }
 
     /** Declares {@code const int i<axis> = ...} for each axis of {@code shape} (extent > 1) decoded from flat index {@code flat}. */
     private static void decode(CWriter w, Shape shape, List<Integer> axes, String flat) {
@@ -118,16 +153,16 @@ public final class CudaRenderer {
 
     // ---- pointwise ----------------------------------------------------------------------------------------------
 
-    private static Launch pointwise(CWriter w, String signature, Kernel.Pointwise p, KernelGraph graph, String name, List<Integer> buffers) {
+    private static Launch pointwise(CWriter w, Kernel.Pointwise p, KernelGraph graph, String name, int kernel, List<Integer> buffers) {
         long n = p.shape().numel();
-        w.open(signature);
+        w.open(signature(name, POINTWISE_BLOCK, graph, buffers, p.outputs().size(), null));
         w.line("const int t = blockIdx.x * " + POINTWISE_BLOCK + " + threadIdx.x;");
         w.line("if (t >= " + n + ") return;");
         decode(w, p.shape(), axes(p.shape().rank()), "t");
         ExprWriter e = new ExprWriter(w);
         for (Kernel.Store st : p.stores()) w.line(store(graph, st.output(), "t", e.expr(st.value())));
         w.close();
-        return new Launch(name, (int) ((n + POINTWISE_BLOCK - 1) / POINTWISE_BLOCK), 1, 1, POINTWISE_BLOCK, buffers);
+        return new Launch(name, kernel, blocks(n), 1, 1, POINTWISE_BLOCK, buffers);
     }
 
     private static List<Integer> axes(int rank) {
@@ -144,7 +179,7 @@ public final class CudaRenderer {
         return (int) Math.min(256, Math.max(32, (reduced + 31) / 32 * 32));
     }
 
-    private static Launch reduction(CWriter w, String signature, Kernel.Reduction r, KernelGraph graph, String name, List<Integer> buffers) {
+    private static Launch reduction(CWriter w, Kernel.Reduction r, KernelGraph graph, String name, int kernel, List<Integer> buffers) {
         Shape d = r.domain();
         List<Integer> kept = new ArrayList<>();
         long outputs = 1, reduced = 1;
@@ -171,78 +206,186 @@ public final class CudaRenderer {
             };
         };
         String op = r.fn() == dev.kiln.ir.Op.ReduceFn.SUM ? "KilnSum()" : "KilnMax()";
-        int block = reductionBlock(r);
-        w.open(signature);
-        w.line("const int p = blockIdx.x;");
+        if (outputs > Integer.MAX_VALUE) throw new IllegalArgumentException("reduction with " + outputs + " outputs: the CUDA renderer handles at most 2^31-1");
+        boolean perThread = reduced <= THREAD_REDUCTION_MAX;
+        int block = perThread ? POINTWISE_BLOCK : reductionBlock(r);
+        ExprWriter e = new ExprWriter(w);
+        w.open(signature(name, block, graph, buffers, 1, null));
+        if (perThread) {
+            w.line("const int p = blockIdx.x * " + POINTWISE_BLOCK + " + threadIdx.x;");
+            w.line("if (p >= " + outputs + ") return;");
+        } else {
+            w.line("const int p = blockIdx.x;");
+        }
         decode(w, d, kept, "p");
         w.line(acc + " acc = " + identity + ";");
-        ExprWriter e = new ExprWriter(w);
-        w.open("for (int r = threadIdx.x; r < " + reduced + "; r += " + block + ")");
+        w.open(perThread ? "for (int r = 0; r < " + reduced + "; r++)" : "for (int r = threadIdx.x; r < " + reduced + "; r += " + block + ")");
         decode(w, d, r.axes(), "r");
         e.scoped(() -> w.line("acc = " + op + "(acc, " + CTypes.convert(e.expr(r.body()), t, accType) + ");"));
         w.close();
-        w.line("acc = kiln_block_fold(acc, " + identity + ", " + op + ");");
-        w.open("if (threadIdx.x == 0)");
+        if (!perThread) {
+            w.line("acc = kiln_block_fold(acc, " + identity + ", " + op + ");");
+            w.open("if (threadIdx.x == 0)");
+        }
         w.line("const " + CTypes.value(t) + " folded = " + CTypes.convert("acc", accType, t) + ";");
         e.accumulator("folded");
         e.scoped(() -> w.line(store(graph, r.output(), ExprWriter.ix(r.outIndex()), e.expr(r.epilogue()))));
+        if (!perThread) w.close();
         w.close();
-        w.close();
-        if (outputs > Integer.MAX_VALUE) throw new IllegalArgumentException("reduction with " + outputs + " outputs: the CUDA renderer handles at most 2^31-1");
-        return new Launch(name, (int) outputs, 1, 1, block, buffers);
+        return perThread ? new Launch(name, kernel, blocks(outputs), 1, 1, POINTWISE_BLOCK, buffers)
+                : new Launch(name, kernel, (int) outputs, 1, 1, block, buffers);
     }
 
     // ---- contraction --------------------------------------------------------------------------------------------
 
-    private static Launch contraction(CWriter w, String signature, Kernel.Contraction c, KernelGraph graph, String name, List<Integer> buffers) {
+    /**
+     * A contraction whose tiles alone would leave most of the GPU idle (a convolution's weight gradient: a few output
+     * tiles, a sum over every pixel of the batch) is split along k: {@code _part} computes each split's tile products
+     * into scratch, {@code _sum} adds the splits in order (deterministic, no atomics) and runs the epilogue.
+     */
+    private static List<Launch> contraction(CWriter w, Kernel.Contraction c, KernelGraph graph, String name, int kernel, List<Integer> buffers,
+                                            List<Long> scratch) {
+        Tile tile = Tile.of(c);
+        int gridX = ceilDiv(c.n(), tile.n()), gridY = ceilDiv(c.m(), tile.m());
+        int splits = splits(c, (long) gridX * gridY * c.batch());
+        int kPer = splits == 1 ? c.k() : ceilDiv(ceilDiv(c.k(), splits), tile.k()) * tile.k();
+        splits = splits == 1 ? 1 : ceilDiv(c.k(), kPer);
+        if (gridY > GRID_YZ_MAX || (long) c.batch() * splits > GRID_YZ_MAX) {
+            throw new IllegalArgumentException("contraction with m=" + c.m() + ", batch=" + c.batch() + ": the CUDA renderer handles m ≤ "
+                    + (long) GRID_YZ_MAX * tile.m() + " and batch ≤ " + GRID_YZ_MAX / splits);
+        }
+        DType t = c.a().dtype();
+        String type = CTypes.value(t);
+        ExprWriter e = new ExprWriter(w);
+        if (splits == 1) {
+            w.open(signature(name, GEMM_THREADS, graph, buffers, 1, null));
+            if (c.batch() > 1) w.line("const int i" + Kernel.Contraction.B + " = blockIdx.z;");
+            tileProduct(w, e, c, tile, "0", String.valueOf(c.k()));
+            eachTileElement(w, c, tile, () -> {
+                w.line("const " + type + " sum = acc[i][j];");
+                epilogue(w, e, c, graph);
+            });
+            w.close();
+            return List.of(new Launch(name, kernel, gridX, gridY, c.batch(), GEMM_THREADS, buffers));
+        }
+        int ws = Launch.scratch(scratch.size());
+        long outputs = (long) c.batch() * c.m() * c.n();
+        scratch.add(splits * outputs * t.byteSize());
+        List<Integer> reads = buffers.subList(1, buffers.size());
+        List<Integer> partParams = new ArrayList<>(List.of(ws));
+        partParams.addAll(reads);
+        w.open(signature(name + "_part", GEMM_THREADS, graph, partParams, 1, t));
+        w.line("const int split = blockIdx.z % " + splits + ";");
+        if (c.batch() > 1) w.line("const int i" + Kernel.Contraction.B + " = blockIdx.z / " + splits + ";");
+        tileProduct(w, e, c, tile, "split * " + kPer, "split == " + (splits - 1) + " ? " + c.k() + " : split * " + kPer + " + " + kPer);
+        String flat = (c.batch() > 1 ? "(i" + Kernel.Contraction.B + " * " + c.m() + " + i1)" : "i1") + " * " + c.n() + " + i2";
+        eachTileElement(w, c, tile, () -> w.line(parameterName(ws) + "[split * " + outputs + "LL + " + flat + "] = acc[i][j];"));
+        w.close();
+        List<Integer> sumParams = new ArrayList<>(List.of(c.output(), ws));
+        sumParams.addAll(reads);
+        w.open(signature(name + "_sum", POINTWISE_BLOCK, graph, sumParams, 1, t));
+        w.line("const long long t = (long long) blockIdx.x * " + POINTWISE_BLOCK + " + threadIdx.x;");
+        w.line("if (t >= " + outputs + "LL) return;");
+        if (c.batch() > 1) w.line("const int i" + Kernel.Contraction.B + " = t / " + (long) c.m() * c.n() + "LL;");
+        w.line("const int i" + Kernel.Contraction.M + " = (t / " + c.n() + ") % " + c.m() + ", i" + Kernel.Contraction.N + " = t % " + c.n() + ";");
+        w.line(type + " sum = " + CTypes.literal(0, t) + ";");
+        w.line("for (int s = 0; s < " + splits + "; s++) sum += " + parameterName(ws) + "[s * " + outputs + "LL + t];");
+        epilogue(w, e, c, graph);
+        w.close();
+        return List.of(new Launch(name + "_part", kernel, gridX, gridY, c.batch() * splits, GEMM_THREADS, partParams),
+                new Launch(name + "_sum", kernel, blocks(outputs), 1, 1, POINTWISE_BLOCK, sumParams));
+    }
+
+    /**
+     * How many k-splits: enough for about {@link #SPLIT_BLOCKS} blocks, each split at least {@link #SPLIT_MIN_K} deep;
+     * 1 when the tiles alone fill the GPU or k is short.
+     */
+    static int splits(Kernel.Contraction c, long tiles) {
+        if (tiles >= SPLIT_BLOCKS) return 1;
+        return (int) Math.max(1, Math.min(SPLIT_BLOCKS / tiles, c.k() / SPLIT_MIN_K));
+    }
+
+    /**
+     * Declares {@code acc[micro][micro]}, this thread's block of the tile at (blockIdx.y, blockIdx.x) summed over k in
+     * [{@code kBegin}, {@code kEnd}): the operands' slices staged in shared memory (their expressions do the im2col
+     * indexing, zero outside the matrix), each of the 256 threads accumulating its register block with FMAs.
+     */
+    private static void tileProduct(CWriter w, ExprWriter e, Kernel.Contraction c, Tile tile, String kBegin, String kEnd) {
         DType t = c.a().dtype();
         String type = CTypes.value(t), zero = CTypes.literal(0, t);
-        int rows = TILE_M / MICRO, cols = TILE_N / MICRO;   // 16 × 16 threads, each a 4 × 4 block of the tile
-        w.open(signature);
-        w.line("__shared__ " + type + " As[" + TILE_K + "][" + TILE_M + "];");
-        w.line("__shared__ " + type + " Bs[" + TILE_K + "][" + TILE_N + "];");
+        int cols = tile.n() / tile.micro(), micro = tile.micro();   // 16 × 16 threads
+        // A is stored k-major from k-consecutive loads: 4 floats of padding per row spread a warp's stores over all banks
+        w.line("__shared__ __align__(16) " + type + " As[" + tile.k() + "][" + (tile.m() + 4) + "];");
+        w.line("__shared__ __align__(16) " + type + " Bs[" + tile.k() + "][" + tile.n() + "];");
         w.line("const int tid = threadIdx.x, tx = tid % " + cols + ", ty = tid / " + cols + ";");
-        w.line("const int m0 = blockIdx.y * " + TILE_M + ", n0 = blockIdx.x * " + TILE_N + ";");
-        if (c.batch() > 1) w.line("const int i" + Kernel.Contraction.B + " = blockIdx.z;");
-        w.line(type + " acc[" + MICRO + "][" + MICRO + "];");
-        w.line("for (int i = 0; i < " + MICRO + "; i++) for (int j = 0; j < " + MICRO + "; j++) acc[i][j] = " + zero + ";");
-        ExprWriter e = new ExprWriter(w);
-        w.open("for (int k0 = 0; k0 < " + c.k() + "; k0 += " + TILE_K + ")");
-        // A's slice: consecutive threads take consecutive k (row-major operands read contiguously).
-        w.open("for (int e = tid; e < " + TILE_M * TILE_K + "; e += " + GEMM_THREADS + ")");
-        w.line("const int i" + Kernel.Contraction.M + " = m0 + e / " + TILE_K + ", i" + Kernel.Contraction.K + " = k0 + e % " + TILE_K + ";");
-        stage(w, e, c.a(), "As[e % " + TILE_K + "][e / " + TILE_K + "]", "i1 < " + c.m() + " && i3 < " + c.k(), type, zero);
+        w.line("const int m0 = blockIdx.y * " + tile.m() + ", n0 = blockIdx.x * " + tile.n() + ";");
+        w.line(type + " acc[" + micro + "][" + micro + "];");
+        w.line("for (int i = 0; i < " + micro + "; i++) for (int j = 0; j < " + micro + "; j++) acc[i][j] = " + zero + ";");
+        w.line("const int kEnd = " + kEnd + ";");
+        // The next slice is fetched into registers while this one is multiplied, so global loads overlap the FMAs.
+        w.line(type + " ra[" + tile.m() * tile.k() / GEMM_THREADS + "], rb[" + tile.k() * tile.n() / GEMM_THREADS + "];");
+        fetch(w, e, c, tile, kBegin, type, zero);
+        w.open("for (int k0 = " + kBegin + "; k0 < kEnd; k0 += " + tile.k() + ")");
+        w.line("#pragma unroll");
+        w.line("for (int r = 0; r < " + tile.m() * tile.k() / GEMM_THREADS + "; r++) { const int e = tid + r * " + GEMM_THREADS
+                + "; As[e % " + tile.k() + "][e / " + tile.k() + "] = ra[r]; }");
+        w.line("#pragma unroll");
+        w.line("for (int r = 0; r < " + tile.k() * tile.n() / GEMM_THREADS + "; r++) { const int e = tid + r * " + GEMM_THREADS
+                + "; Bs[e / " + tile.n() + "][e % " + tile.n() + "] = rb[r]; }");
+        w.line("__syncthreads();");
+        w.open("if (k0 + " + tile.k() + " < kEnd)");
+        fetch(w, e, c, tile, "k0 + " + tile.k(), type, zero);
         w.close();
-        w.open("for (int e = tid; e < " + TILE_K * TILE_N + "; e += " + GEMM_THREADS + ")");
-        w.line("const int i" + Kernel.Contraction.K + " = k0 + e / " + TILE_N + ", i" + Kernel.Contraction.N + " = n0 + e % " + TILE_N + ";");
-        stage(w, e, c.b(), "Bs[e / " + TILE_N + "][e % " + TILE_N + "]", "i3 < " + c.k() + " && i2 < " + c.n(), type, zero);
+        w.line("#pragma unroll");
+        w.open("for (int kk = 0; kk < " + tile.k() + "; kk++)");
+        w.line(type + " a[" + micro + "], b[" + micro + "];");
+        w.line("for (int i = 0; i < " + micro + "; i++) a[i] = As[kk][" + Tile.offset("ty", "i") + "];");
+        w.line("for (int j = 0; j < " + micro + "; j++) b[j] = Bs[kk][" + Tile.offset("tx", "j") + "];");
+        w.line("for (int i = 0; i < " + micro + "; i++) for (int j = 0; j < " + micro + "; j++) acc[i][j] += a[i] * b[j];");
         w.close();
         w.line("__syncthreads();");
-        w.open("for (int kk = 0; kk < " + TILE_K + "; kk++)");
-        w.line(type + " a[" + MICRO + "], b[" + MICRO + "];");
-        w.line("for (int i = 0; i < " + MICRO + "; i++) a[i] = As[kk][ty + " + rows + " * i];");
-        w.line("for (int j = 0; j < " + MICRO + "; j++) b[j] = Bs[kk][tx + " + cols + " * j];");
-        w.line("for (int i = 0; i < " + MICRO + "; i++) for (int j = 0; j < " + MICRO + "; j++) acc[i][j] += a[i] * b[j];");
         w.close();
-        w.line("__syncthreads();");
+    }
+
+    /**
+     * Loads the operands' slice at k = {@code k0} into registers {@code ra} (A: consecutive threads take consecutive k,
+     * so row-major operands are read contiguously) and {@code rb} (B: consecutive n).
+     */
+    private static void fetch(CWriter w, ExprWriter e, Kernel.Contraction c, Tile tile, String k0, String type, String zero) {
+        w.line("#pragma unroll");
+        w.open("for (int r = 0; r < " + tile.m() * tile.k() / GEMM_THREADS + "; r++)");
+        w.line("const int e = tid + r * " + GEMM_THREADS + ";");
+        w.line("const int i" + Kernel.Contraction.M + " = m0 + e / " + tile.k() + ", i" + Kernel.Contraction.K + " = " + k0 + " + e % " + tile.k() + ";");
+        stage(w, e, c.a(), "ra[r]", "i1 < " + c.m() + " && i3 < kEnd", type, zero);
         w.close();
-        w.open("for (int i = 0; i < " + MICRO + "; i++)");
-        w.open("for (int j = 0; j < " + MICRO + "; j++)");
-        w.line("const int i" + Kernel.Contraction.M + " = m0 + ty + " + rows + " * i, i" + Kernel.Contraction.N + " = n0 + tx + " + cols + " * j;");
+        w.line("#pragma unroll");
+        w.open("for (int r = 0; r < " + tile.k() * tile.n() / GEMM_THREADS + "; r++)");
+        w.line("const int e = tid + r * " + GEMM_THREADS + ";");
+        w.line("const int i" + Kernel.Contraction.K + " = " + k0 + " + e / " + tile.n() + ", i" + Kernel.Contraction.N + " = n0 + e % " + tile.n() + ";");
+        stage(w, e, c.b(), "rb[r]", "i3 < kEnd && i2 < " + c.n(), type, zero);
+        w.close();
+    }
+
+    /** {@code body} once per element (i, j) of this thread's register block inside the output, i1 and i2 declared. */
+    private static void eachTileElement(CWriter w, Kernel.Contraction c, Tile tile, Runnable body) {
+        w.open("for (int i = 0; i < " + tile.micro() + "; i++)");
+        w.open("for (int j = 0; j < " + tile.micro() + "; j++)");
+        w.line("const int i" + Kernel.Contraction.M + " = m0 + " + Tile.offset("ty", "i") + ", i" + Kernel.Contraction.N + " = n0 + " + Tile.offset("tx", "j") + ";");
         w.line("if (i1 >= " + c.m() + " || i2 >= " + c.n() + ") continue;");
-        w.line("const " + type + " sum = acc[i][j];");
+        body.run();
+        w.close();
+        w.close();
+    }
+
+    /** Stores the epilogue of the product {@code sum} at (i0, i1, i2). */
+    private static void epilogue(CWriter w, ExprWriter e, Kernel.Contraction c, KernelGraph graph) {
         e.accumulator("sum");
         e.scoped(() -> w.line(store(graph, c.output(), ExprWriter.ix(c.outIndex()), e.expr(c.epilogue()))));
-        w.close();
-        w.close();
-        w.close();
-        int gridX = (c.n() + TILE_N - 1) / TILE_N, gridY = (c.m() + TILE_M - 1) / TILE_M;
-        if (gridY > GRID_YZ_MAX || c.batch() > GRID_YZ_MAX) {
-            throw new IllegalArgumentException("contraction with m=" + c.m() + ", batch=" + c.batch() + ": the CUDA renderer handles m ≤ "
-                    + (long) GRID_YZ_MAX * TILE_M + " and batch ≤ " + GRID_YZ_MAX);
-        }
-        return new Launch(name, gridX, gridY, c.batch(), GEMM_THREADS, buffers);
     }
+
+    private static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+
+    private static int blocks(long threads) { return (int) ((threads + POINTWISE_BLOCK - 1) / POINTWISE_BLOCK); }
 
     /** {@code target = inside ? operand : 0}, the operand's expression evaluated only inside the matrix. */
     private static void stage(CWriter w, ExprWriter e, Expr operand, String target, String inside, String type, String zero) {

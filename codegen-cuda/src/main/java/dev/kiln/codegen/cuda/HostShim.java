@@ -110,11 +110,17 @@ public final class HostShim {
                         .line(type + "* b" + b.id() + " = (" + type + "*) own" + b.id() + ".data();");
             }
         }
+        for (int i = 0; i < src.scratchBytes().size(); i++) {
+            long n = src.scratchBytes().get(i);
+            w.line("std::vector<double> scratch" + i + "(" + (n + 7) / 8 + ");")
+                    .line("std::memset(scratch" + i + ".data(), 0xff, scratch" + i + ".size() * 8);")
+                    .line("kiln_scratch w" + i + "{scratch" + i + ".data()};");
+        }
         for (int id : g.inputs()) w.line("kiln_read(in, b" + id + ", " + g.buffer(id).bytes() + ");");
         for (Launch l : src.launches()) {
             if (l.empty()) continue;
             List<String> args = new ArrayList<>();
-            for (int id : l.buffers()) args.add("b" + id);
+            for (int entry : l.buffers()) args.add(CudaRenderer.parameterName(entry));
             w.line("kiln_launch(dim3(" + l.gridX() + ", " + l.gridY() + ", " + l.gridZ() + "), dim3(" + l.block() + "), [&] { "
                     + l.name() + "(" + String.join(", ", args) + "); });");
         }

@@ -16,6 +16,7 @@
 #define __forceinline__ inline
 #define __shared__ static
 #define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
 #define __restrict__ __restrict
 
 using std::signbit;
@@ -132,6 +133,12 @@ inline void kiln_launch(dim3 grid, dim3 block, std::function<void()> kernel) {
                 kiln_shim::run_block();
             }
 }
+
+// A program's scratch memory (a split contraction's partial sums), passed to a kernel parameter of any pointer type.
+struct kiln_scratch {
+    void* p;
+    template <class T> operator T*() const { return (T*) p; }
+};
 
 inline void kiln_read(std::FILE* in, void* p, size_t bytes) {
     if (std::fread(p, 1, bytes, in) != bytes) { std::fprintf(stderr, "kiln host shim: input file too short\n"); std::exit(2); }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,13 +34,17 @@ class GpuTest {
         CudaBackend cuda = new CudaBackend();
         int mismatches = 0;
         StringBuilder first = new StringBuilder();
-        for (long seed = 0; seed < 300; seed++) {
-            GraphFuzzer.Case c = GraphFuzzer.generate(seed);
-            Scheduler.Schedule s = Scheduler.schedule(c.outputs(), n -> false);
+        List<GraphFuzzer.Case> cases = LongStream.range(0, 300).mapToObj(GraphFuzzer::generate).toList();
+        List<Scheduler.Schedule> schedules = cases.stream().map(c -> Scheduler.schedule(c.outputs(), n -> false)).toList();
+        List<Program> programs = schedules.parallelStream().map(s -> cuda.compile(s.graph())).toList();   // one nvcc each, side by side
+        for (int i = 0; i < cases.size(); i++) {
+            GraphFuzzer.Case c = cases.get(i);
+            Scheduler.Schedule s = schedules.get(i);
+            long seed = c.seed();
             List<HostBuffer> in = new ArrayList<>();
             for (Node n : s.inputs()) in.add(HostBuffer.of(n.dtype(), c.inputValues().get(n)));
             List<HostBuffer> jvm = new JvmBackend().compile(s.graph()).run(in);
-            Program p = cuda.compile(s.graph());
+            Program p = programs.get(i);
             List<HostBuffer> once = p.run(in), replayed = p.run(in);     // the second run replays the captured CUDA graph
             for (int o = 0; o < jvm.size(); o++) {
                 GraphFuzzer.Info info = c.info().get(c.outputs().get(o));

@@ -1,7 +1,7 @@
 package dev.kiln.codegen.jvm;
 
 import dev.kiln.ir.kernel.KernelGraph;
-import dev.kiln.ir.kernel.Kernels;
+import dev.kiln.ir.kernel.KernelTimes;
 
 import java.util.Arrays;
 
@@ -48,21 +48,12 @@ final class KernelProfile {
 
     private void print() {
         long counted = runs - (runs >= WARMUP ? WARMUP : 0);
-        long total = Arrays.stream(nanos).mapToLong(n -> n[WHOLE]).sum();
-        if (total == 0 || counted == 0) return;
-        StringBuilder s = new StringBuilder(String.format("== kernel profile: %d kernels, %d runs%s, %.1f µs per run%n",
-                nanos.length, counted, runs > counted ? " after " + WARMUP + " warm-up runs" : "", total / 1e3 / counted));
-        Integer[] order = new Integer[nanos.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Long.compare(nanos[b][WHOLE], nanos[a][WHOLE]));
-        for (int i = 0; i < Math.min(TOP, order.length); i++) {
-            int k = order[i];
+        long[] whole = Arrays.stream(nanos).mapToLong(n -> n[WHOLE]).toArray();
+        String heading = "JVM wall time" + (runs > counted ? ", after " + WARMUP + " warm-up runs" : "");
+        System.err.print(KernelTimes.report(graph, whole, counted, heading, k -> {
             long[] n = nanos[k];
-            String header = Kernels.format(graph.kernels().get(k)).lines().findFirst().orElse("");
-            String split = n[GEMM] == 0 ? "" : String.format(" (pack %.0f, gemm %.0f, epilogue %.0f)",
+            return n[GEMM] == 0 ? "" : String.format(" (pack %.0f, gemm %.0f, epilogue %.0f)",
                     n[PACK] / 1e3 / counted, n[GEMM] / 1e3 / counted, n[EPILOGUE] / 1e3 / counted);
-            s.append(String.format("%5.1f%% %8.1f µs  k%-3d %s%s%n", 100.0 * n[WHOLE] / total, n[WHOLE] / 1e3 / counted, k, header, split));
-        }
-        System.err.print(s);
+        }, TOP));
     }
 }

@@ -1,5 +1,8 @@
 package dev.kiln.examples.bench;
 
+import dev.kiln.dsl.Device;
+import dev.kiln.dsl.Kiln;
+
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -10,20 +13,21 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code kiln bench [--json] [--threads N] [--min-time SECONDS] [--warmup SECONDS] [WORKLOAD ...]}: times the workloads of
- * {@code torch_ref.py} (see {@link Workloads}) and prints a table, or with {@code --json} one JSON object per line
- * in the reference's format, so the two can be compared (bench/compare.sh).
+ * {@code kiln bench [--json] [--device cpu|cuda] [--threads N] [--min-time SECONDS] [--warmup SECONDS] [WORKLOAD ...]}:
+ * times the workloads of {@code torch_ref.py} (see {@link Workloads}) and prints a table, or with {@code --json} one
+ * JSON object per line in the reference's format, so the two can be compared (bench/compare.sh). On {@code cuda} every
+ * iteration includes the copies to and from the GPU that each program run makes, as a PyTorch run that synchronizes
+ * includes its kernels' completion.
  */
 public final class Bench {
     /** Exit code for a command-line mistake, as elsewhere in the CLI. */
     static final int USAGE = 2;
-    static final String IMPL = "kiln-jvm";
-    static final String USAGE_LINE = "usage: kiln bench [--json] [--threads N] [--min-time SECONDS] [--warmup SECONDS] [WORKLOAD ...]";
+    static final String USAGE_LINE = "usage: kiln bench [--json] [--device cpu|cuda] [--threads N] [--min-time SECONDS] [--warmup SECONDS] [WORKLOAD ...]";
 
     private Bench() {}
 
     /** One measured workload. */
-    record Row(String workload, int threads, Measure.Result result, double flops) {
+    record Row(String workload, String impl, int threads, Measure.Result result, double flops) {
         /** GFLOP/s at the median, or NaN when the workload has no operation count. */
         double gflops() { return flops > 0 ? flops / result.medianUs() / 1e3 : Double.NaN; }
     }
@@ -31,6 +35,7 @@ public final class Bench {
     public static int run(String[] args) throws Exception {
         PrintStream out = System.out, err = System.err;
         boolean json = false;
+        Device device = Device.CPU;
         int threads = 1;
         double minTime = 1.0;
         double warmup = Measure.DEFAULT_WARMUP_SECONDS;
@@ -40,6 +45,7 @@ public final class Bench {
             try {
                 switch (a) {
                     case "--json" -> json = true;
+                    case "--device" -> device = device(value(args, ++i, a));
                     case "--threads" -> threads = Integer.parseInt(value(args, ++i, a));
                     case "--min-time" -> minTime = Double.parseDouble(value(args, ++i, a));
                     case "--warmup" -> warmup = Double.parseDouble(value(args, ++i, a));
@@ -70,23 +76,36 @@ public final class Bench {
                     + "; known workloads: " + String.join(", ", Workloads.names()));
             return USAGE;
         }
-        if (names.isEmpty()) names = Workloads.names();
+        if (names.isEmpty()) names = Workloads.defaults();
+        if (device.isCuda() && !Kiln.cudaIsAvailable()) {
+            err.println("kiln bench: --device cuda: CUDA is not available: " + Kiln.cudaUnavailableReason() + "; use --device cpu");
+            return USAGE;
+        }
+        String impl = device.isCuda() ? "kiln-cuda" : "kiln-jvm";
 
         setThreads(threads);
         if (!json) {
             out.printf(Locale.ROOT, "kiln bench: %s, %d thread%s, min-time %.2f s, warm-up ≥ %d iterations and ≥ %.1f s%n%n",
-                    IMPL, threads, threads == 1 ? "" : "s", minTime, Measure.WARMUP_ITERATIONS, warmup);
+                    impl, threads, threads == 1 ? "" : "s", minTime, Measure.WARMUP_ITERATIONS, warmup);
             out.printf(Locale.ROOT, "%-22s %12s %12s %12s %6s %9s%n", "workload", "median µs", "p10 µs", "p90 µs", "reps", "GFLOP/s");
         }
         for (String name : names) {
-            Workloads.Case c = Workloads.ALL.get(name).setup().get();
+            Workloads.Case c = Workloads.ALL.get(name).setup().apply(device);
             System.gc();                                    // garbage of the setup (and earlier workloads) not timed here
             Measure.Result r = Measure.measure(c.step(), minTime, warmup);
-            Row row = new Row(name, threads, r, c.flops());
+            Row row = new Row(name, impl, threads, r, c.flops());
             out.println(json ? json(row) : text(row));
             out.flush();
         }
         return 0;
+    }
+
+    private static Device device(String name) {
+        return switch (name) {
+            case "cpu" -> Device.CPU;
+            case "cuda" -> Device.cuda(0);
+            default -> throw new IllegalArgumentException("unknown device '" + name + "'; use cpu or cuda");
+        };
     }
 
     private static String value(String[] args, int i, String option) {
@@ -102,7 +121,7 @@ public final class Bench {
     static String json(Row row) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workload", row.workload());
-        m.put("impl", IMPL);
+        m.put("impl", row.impl());
         m.put("threads", new JsonNumber(Integer.toString(row.threads())));
         m.put("median_us", new JsonNumber(round2(row.result().medianUs())));
         m.put("p10_us", new JsonNumber(round2(row.result().p10Us())));

@@ -1,12 +1,12 @@
 package dev.kiln.examples.bench;
 
 import dev.kiln.dsl.Autograd;
+import dev.kiln.dsl.Device;
 import dev.kiln.dsl.F;
 import dev.kiln.dsl.Kiln;
 import dev.kiln.dsl.Tensor;
 import dev.kiln.dsl.TrainingStep;
 import dev.kiln.dsl.nn.Module;
-import dev.kiln.dsl.nn.Parameter;
 import dev.kiln.dsl.nn.Linear;
 import dev.kiln.dsl.nn.Parameter;
 import dev.kiln.dsl.nn.ReLU;
@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The benchmark workloads: the same names and computations as {@code /work/shared/bench/torch_ref.py}, written
@@ -47,25 +47,29 @@ public final class Workloads {
     /** A prepared workload: one iteration, and its floating-point operation count (0 when not reported). */
     public record Case(Runnable step, double flops) {}
 
-    /** A named workload; {@code setup} builds its data and model (untimed). */
-    public record Workload(String name, String description, Supplier<Case> setup) {}
+    /** A named workload; {@code setup} builds its data and model on a device (untimed). */
+    public record Workload(String name, String description, Function<Device, Case> setup) {}
 
     /** All workloads, in the reference's order. */
     public static final Map<String, Workload> ALL = new LinkedHashMap<>();
 
     static {
         add("seed002_step", "N=64, 1000→100→10 two-layer net by hand, sum-of-squares loss, W -= 1e-6·grad", Workloads::seed002Step);
-        add("lenet_b64_step", "LeNet [64,1,32,32], cross-entropy, SGD(lr=0.01, momentum=0.9): one step", () -> lenetStep(64));
-        add("lenet_b1_step", "LeNet [1,1,32,32], cross-entropy, SGD(lr=0.01, momentum=0.9): one step", () -> lenetStep(1));
+        add("lenet_b64_step", "LeNet [64,1,32,32], cross-entropy, SGD(lr=0.01, momentum=0.9): one step", d -> lenetStep(64, d));
+        add("lenet_b1_step", "LeNet [1,1,32,32], cross-entropy, SGD(lr=0.01, momentum=0.9): one step", d -> lenetStep(1, d));
         add("lenet_b64_infer", "LeNet forward [64,1,32,32] under no_grad", Workloads::lenetInfer);
         add("mlp784_adam_b64_step", "784→256→10 MLP, batch 64, cross-entropy, Adam(lr=1e-3): one step", Workloads::mlpAdamStep);
         add("tiny_rmsprop_b32_step", "1→20→1 MLP, batch 32, MSE, RMSprop(lr=0.01, alpha=0.9): one step", Workloads::tinyRmspropStep);
-        add("sgemm_256", "C = A @ B, float32 [256,256]", () -> sgemm(256));
-        add("sgemm_1024", "C = A @ B, float32 [1024,1024]", () -> sgemm(1024));
+        add("sgemm_256", "C = A @ B, float32 [256,256]", d -> sgemm(256, d));
+        add("sgemm_1024", "C = A @ B, float32 [1024,1024]", d -> sgemm(1024, d));
+        add("sgemm_4096", "C = A @ B, float32 [4096,4096] (the GPU's size; not run by default)", d -> sgemm(4096, d));
         add("eltwise_chain_4m", "y = relu(x*w + b)*0.5 - x over 2^22 float32 elements", Workloads::eltwiseChain);
     }
 
-    private static void add(String name, String description, Supplier<Case> setup) {
+    /** What {@code kiln bench} runs when no workload is named: all but sgemm_4096, which takes seconds per CPU run. */
+    public static List<String> defaults() { return names().stream().filter(n -> !n.equals("sgemm_4096")).toList(); }
+
+    private static void add(String name, String description, Function<Device, Case> setup) {
         ALL.put(name, new Workload(name, description, setup));
     }
 
@@ -79,65 +83,70 @@ public final class Workloads {
         @Override public Tensor forward(Tensor x) { return x.mm(w1).clampMin(0).mm(w2); }
     }
 
-    static Case seed002Step() {
-        Tensor x = Kiln.randn(64, 1000), y = Kiln.randn(64, 10);
+    static Case seed002Step(Device device) {
+        Tensor x = Kiln.randn(64, 1000).to(device), y = Kiln.randn(64, 10).to(device);
         TwoLayer net = new TwoLayer();
+        net.to(device);
         TrainingStep step = TrainingStep.compile(net, (out, target) -> out.sub(target).pow(2).sum(),
                 new dev.kiln.dsl.optim.SGD(net.parameters(), 1e-6), x, y);
         return new Case(() -> step.step(x, y), 0);
     }
 
-    static Case lenetStep(int batch) {
+    static Case lenetStep(int batch, Device device) {
         LeNet net = new LeNet();
-        Tensor x = Kiln.randn(batch, 1, 32, 32), t = Kiln.randint(0, 10, batch);
+        net.to(device);
+        Tensor x = Kiln.randn(batch, 1, 32, 32).to(device), t = Kiln.randint(0, 10, batch).to(device);
         TrainingStep step = TrainingStep.compile(net, F::crossEntropy, new dev.kiln.dsl.optim.SGD(net.parameters(), 0.01, 0.9), x, t);
         return new Case(() -> step.step(x, t), 0);
     }
 
-    static Case mlpAdamStep() {
+    static Case mlpAdamStep(Device device) {
         Sequential net = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
-        Tensor x = Kiln.randn(64, 784), t = Kiln.randint(0, 10, 64);
+        net.to(device);
+        Tensor x = Kiln.randn(64, 784).to(device), t = Kiln.randint(0, 10, 64).to(device);
         TrainingStep step = TrainingStep.compile(net, F::crossEntropy, new dev.kiln.dsl.optim.Adam(net.parameters(), 1e-3), x, t);
         return new Case(() -> step.step(x, t), 0);
     }
 
-    static Case tinyRmspropStep() {
+    static Case tinyRmspropStep(Device device) {
         Sequential net = new Sequential(new Linear(1, 20), new ReLU(), new Linear(20, 1));
-        Tensor x = Kiln.randn(32, 1);
-        Tensor y = materialize(x.pow(2));   // computed once, as PyTorch's eager x.pow(2) is
+        net.to(device);
+        Tensor cpuX = Kiln.randn(32, 1);
+        Tensor x = cpuX.to(device), y = materialize(cpuX.pow(2)).to(device);   // y computed once, as PyTorch's eager x.pow(2) is
         TrainingStep step = TrainingStep.compile(net, F::mseLoss, new dev.kiln.dsl.optim.RMSprop(net.parameters(), 0.01, 0.9), x, y);
         return new Case(() -> step.step(x, y), 0);
     }
 
     // ---- inference and kernels ------------------------------------------------------------------------------------
 
-    static Case lenetInfer() {
+    static Case lenetInfer(Device device) {
         LeNet net = new LeNet();
+        net.to(device);
         double[] data = Kiln.randn(64, 1, 32, 32).toDoubleArray();
         return new Case(() -> Autograd.noGrad(() -> {
             // a new input leaf each time (a 256 KB copy), so no remembered value of an identical graph is reused
-            Tensor x = Kiln.tensor(data, new int[] {64, 1, 32, 32}, DType.F32);
+            Tensor x = Kiln.tensor(data, new int[] {64, 1, 32, 32}, DType.F32).to(device);
             Tensor out = net.invoke(x);
             out.toFloatArray();            // [64, 10]: forces the forward pass
         }), 0);
     }
 
-    static Case sgemm(int n) {
+    static Case sgemm(int n, Device device) {
         Leaf a = Leaf.of(Kiln.randn(n, n)), b = Leaf.of(Kiln.randn(n, n));
         Map<Node, HostBuffer> known = Map.of(a.tensor.node(), a.buffer, b.tensor.node(), b.buffer);
         return new Case(() -> {
             Node c = a.tensor.mm(b.tensor).node();
-            evaluate(c, known);
+            evaluate(device, c, known);
         }, 2.0 * n * n * n);
     }
 
-    static Case eltwiseChain() {
+    static Case eltwiseChain(Device device) {
         int n = 1 << 22;
         Leaf x = Leaf.of(Kiln.randn(n)), w = Leaf.of(Kiln.randn(n)), b = Leaf.of(Kiln.randn(n));
         Map<Node, HostBuffer> known = Map.of(x.tensor.node(), x.buffer, w.tensor.node(), w.buffer, b.tensor.node(), b.buffer);
         return new Case(() -> {
             Node y = F.relu(x.tensor.mul(w.tensor).add(b.tensor)).mul(0.5).sub(x.tensor).node();
-            evaluate(y, known);
+            evaluate(device, y, known);
         }, 0);
     }
 
@@ -146,9 +155,14 @@ public final class Workloads {
         static Leaf of(Tensor t) { return new Leaf(t, HostBuffer.wrap(DType.F32, t.toFloatArray())); }
     }
 
-    /** Computes {@code out} (its whole float32 buffer, not a copy) from the given leaf values. */
-    private static HostBuffer evaluate(Node out, Map<Node, HostBuffer> known) {
-        HostBuffer result = Executor.realize(List.of(out), known).get(0);
+    /**
+     * Computes {@code out} (its whole float32 buffer, not a copy) from the given leaf values, on the device's backend:
+     * the selected one for the CPU, {@code cuda} for a GPU (which copies the leaves in and the result out, as reading
+     * a CUDA tensor's values does).
+     */
+    private static HostBuffer evaluate(Device device, Node out, Map<Node, HostBuffer> known) {
+        String backend = device.isCuda() ? "cuda" : Executor.backendName();
+        HostBuffer result = Executor.realize(backend, List.of(out), known).get(0);
         if (result.length() != out.shape().numel()) throw new IllegalStateException("unexpected result size " + result.length());
         return result;
     }

@@ -99,8 +99,28 @@ public final class LinePlot {
         return this;
     }
 
+    /**
+     * Fails, saying what to install, when Java can't draw text here: it reads fonts through fontconfig, which minimal
+     * server and container images lack (XChart would otherwise fail mid-render with "Fontconfig head is null").
+     */
+    public static void requireFonts() {
+        String[] families;
+        try {
+            families = java.awt.GraphicsEnvironment.getLocalGraphicsEnvironment().getAvailableFontFamilyNames();
+        } catch (RuntimeException | LinkageError | InternalError e) {
+            throw new IllegalStateException(noFonts(e.toString()), e);
+        }
+        if (families.length == 0) throw new IllegalStateException(noFonts("no font families found"));
+    }
+
+    private static String noFonts(String why) {
+        return "drawing a PNG needs fonts, and Java found none (" + why + "); install fontconfig and a font"
+                + " (Debian/Ubuntu: apt-get install fontconfig fonts-dejavu-core)";
+    }
+
     /** Writes the chart to {@code file} as a PNG, creating its directory if needed, and returns the file. */
     public Path save(Path file) throws IOException {
+        requireFonts();
         XYChart chart = chart();
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
@@ -114,6 +134,7 @@ public final class LinePlot {
     public static Path saveSideBySide(Path file, LinePlot... plots) throws IOException {
         String name = file.toString();
         if (!name.endsWith(".png")) throw new IllegalArgumentException("expected a .png file name, got " + file);
+        requireFonts();
         List<XYChart> charts = new ArrayList<>();
         for (LinePlot p : plots) charts.add(p.chart());
         Path dir = file.toAbsolutePath().getParent();
