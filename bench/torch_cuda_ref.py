@@ -1,7 +1,9 @@
 """The benchmark workloads of torch_ref.py (the team's shared/bench), on a CUDA GPU: PyTorch eager with the model,
 data and optimizer state resident on the GPU, float32 throughout (TF32 off for matrix products and convolutions, as
 Kiln's CUDA kernels compute in float32). Each timed call ends with torch.cuda.synchronize(), so a call's time is
-its launches plus its kernels, as `kiln bench --device cuda` times a program run. sgemm_4096 is the issue's GPU size.
+its launches plus its kernels. `kiln bench --device cuda` also waits for its kernels, and its times include copying
+each program's inputs in and outputs out, since Kiln's CUDA tensors keep their values on the host. sgemm_4096 is the
+issue's GPU size.
 Run: python3 bench/torch_cuda_ref.py [WORKLOAD ...]; prints torch_ref.py's JSON lines ("impl": "pytorch-V-cuda")."""
 import argparse, json, statistics, time, torch, torch.nn as nn, torch.nn.functional as F
 

@@ -24,12 +24,28 @@ public final class CudaBackend implements Backend {
         return new CudaProgram(graph, source, PtxCompiler.compile(source.text(), arch()));
     }
 
+    /**
+     * Rebuilds a program from its PTX. The launches (functions, grids, scratch) come from rendering the graph again, so
+     * the stored code carries the fingerprint of the source its PTX was compiled from: PTX from another version of the
+     * renderer would run kernels with the wrong launch shapes (a tile size changed, a contraction now split).
+     */
     @Override public Program load(KernelGraph graph, List<byte[]> code) {
-        if (code.size() != 1) throw new IllegalArgumentException("a CUDA program is one PTX module, got " + code.size() + " code entries");
+        if (code.size() != 2) {
+            throw new IllegalArgumentException("a CUDA program is stored as its PTX and the fingerprint of its CUDA C, got " + code.size()
+                    + " code entries (saved by an older Kiln? compile the step again)");
+        }
         String ptx = new String(code.get(0), StandardCharsets.UTF_8);
         if (!ptx.contains(".entry")) throw new IllegalArgumentException("the stored code is not PTX (no .entry in it)");
-        return new CudaProgram(graph, CudaRenderer.render(graph, ""), code.get(0));
+        CudaSource source = CudaRenderer.render(graph, "");
+        if (!fingerprint(source).equals(new String(code.get(1), StandardCharsets.UTF_8))) {
+            throw new IllegalStateException("the stored PTX was compiled from CUDA C that this version of Kiln renders differently"
+                    + " for the same graph (its kernels would not match their launches); compile the step again");
+        }
+        return new CudaProgram(graph, source, code.get(0));
     }
+
+    /** What identifies the rendered source a program's PTX was compiled from. */
+    static String fingerprint(CudaSource source) { return PtxCompiler.hash(source.kernels()); }
 
     @Override public void useThreads(int threads) { }
 

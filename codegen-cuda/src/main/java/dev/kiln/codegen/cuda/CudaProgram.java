@@ -47,7 +47,10 @@ final class CudaProgram implements Program {
 
     @Override public KernelGraph graph() { return graph; }
 
-    @Override public List<byte[]> code() { return List.of(ptx); }
+    /** The PTX, then the fingerprint of the CUDA C it was compiled from ({@link CudaBackend#load} checks it). */
+    @Override public List<byte[]> code() {
+        return List.of(ptx, CudaBackend.fingerprint(source).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 
     CudaSource source() { return source; }
 

@@ -24,9 +24,8 @@ import java.util.List;
  *   <li>contraction (matmul, and convolutions as implicit GEMMs): 64×64 output tiles per block of 256 threads (128×128
  *       for large products, see {@link Tile}), the operands' slices staged in shared memory (their expressions do the
  *       im2col indexing, zero outside the matrix), each thread accumulating a 4×4 (8×8) register block, then the fused
- *       epilogue. When the tiles
- *       are too few to fill the GPU and k is long (weight gradients), k is split: partial tiles to scratch, then a
- *       pointwise pass sums them in order and runs the epilogue.</li>
+ *       epilogue. When the tiles are too few to fill the GPU and k is long (weight gradients), k is split: partial
+ *       tiles to scratch, then a pointwise pass sums them in order and runs the epilogue.</li>
  * </ul>
  * Scalar semantics follow the JVM backend (see kiln_prelude.cuh): float32 sums accumulate in double, Java's NaN rules
  * for max/min, saturating float→int casts, wrap-around integer arithmetic, the same counter-based RNG. Two deliberate
@@ -44,6 +43,13 @@ public final class CudaRenderer {
      * vectors, and a half-warp's 16 runs cover 64 consecutive floats without bank conflicts.
      */
     record Tile(int m, int n, int k, int micro) {
+        Tile {
+            // 16×16 threads, each micro×micro in runs of 4 (offset), and every thread stages whole elements of a slice
+            if (m != 16 * micro || n != 16 * micro || micro % 4 != 0 || m * k % GEMM_THREADS != 0) {
+                throw new IllegalArgumentException("tile " + m + "×" + n + "×" + k + " with " + micro + "×" + micro + " per thread");
+            }
+        }
+
         /** The small tile: LeNet-sized products fill the GPU with more blocks. */
         static final Tile SMALL = new Tile(64, 64, 16, 4);
         /**
@@ -52,9 +58,10 @@ public final class CudaRenderer {
          */
         static final Tile LARGE = new Tile(128, 128, 8, 8);
 
+        /** LARGE for products at least a large tile wide both ways with enough such tiles to fill the GPU, else SMALL. */
         static Tile of(Kernel.Contraction c) {
             long large = (long) ceilDiv(c.m(), LARGE.m) * ceilDiv(c.n(), LARGE.n) * c.batch();
-            return large >= SPLIT_BLOCKS ? LARGE : SMALL;
+            return c.m() >= LARGE.m && c.n() >= LARGE.n && large >= LARGE_TILE_MIN_BLOCKS ? LARGE : SMALL;
         }
 
         /** The offset within the tile of element {@code i} of thread {@code t}'s rows (or columns): runs of 4, 64 apart. */
@@ -63,8 +70,10 @@ public final class CudaRenderer {
 
     /** A reduction over at most this many elements per output (a pooling window, a row of logits) runs one thread per output. */
     static final int THREAD_REDUCTION_MAX = 64;
-    /** A split contraction aims at this many blocks (about two per SM of an H100), each split at least SPLIT_MIN_K deep. */
+    /** A split contraction aims at this many blocks (about two per SM of an H100), its splits SPLIT_MIN_K deep or more. */
     static final int SPLIT_BLOCKS = 256, SPLIT_MIN_K = 128;
+    /** How many large tiles a product needs before it takes them (fewer would leave SMs idle). */
+    static final int LARGE_TILE_MIN_BLOCKS = 256;
     private static final int GRID_YZ_MAX = 65535;
 
     private CudaRenderer() {}
@@ -278,6 +287,7 @@ public final class CudaRenderer {
         w.line("const int split = blockIdx.z % " + splits + ";");
         if (c.batch() > 1) w.line("const int i" + Kernel.Contraction.B + " = blockIdx.z / " + splits + ";");
         tileProduct(w, e, c, tile, "split * " + kPer, "split == " + (splits - 1) + " ? " + c.k() + " : split * " + kPer + " + " + kPer);
+        // 32-bit is enough: a split product has fewer than SPLIT_BLOCKS tiles, at most 2^20 outputs
         String flat = (c.batch() > 1 ? "(i" + Kernel.Contraction.B + " * " + c.m() + " + i1)" : "i1") + " * " + c.n() + " + i2";
         eachTileElement(w, c, tile, () -> w.line(parameterName(ws) + "[split * " + outputs + "LL + " + flat + "] = acc[i][j];"));
         w.close();
@@ -297,11 +307,12 @@ public final class CudaRenderer {
     }
 
     /**
-     * How many k-splits: enough for about {@link #SPLIT_BLOCKS} blocks, each split at least {@link #SPLIT_MIN_K} deep;
-     * 1 when the tiles alone fill the GPU or k is short.
+     * How many k-splits to ask for: enough for about {@link #SPLIT_BLOCKS} blocks, each split at least
+     * {@link #SPLIT_MIN_K} deep (but the last, which takes what is left); 1 when the tiles alone fill the GPU, there
+     * are none (an empty output), or k is short.
      */
     static int splits(Kernel.Contraction c, long tiles) {
-        if (tiles >= SPLIT_BLOCKS) return 1;
+        if (tiles == 0 || tiles >= SPLIT_BLOCKS) return 1;
         return (int) Math.max(1, Math.min(SPLIT_BLOCKS / tiles, c.k() / SPLIT_MIN_K));
     }
 
@@ -314,7 +325,8 @@ public final class CudaRenderer {
         DType t = c.a().dtype();
         String type = CTypes.value(t), zero = CTypes.literal(0, t);
         int cols = tile.n() / tile.micro(), micro = tile.micro();   // 16 × 16 threads
-        // A is stored k-major from k-consecutive loads: 4 floats of padding per row spread a warp's stores over all banks
+        // A is stored k-major from k-consecutive loads: 4 floats of padding per row spread a warp's stores over the banks
+        // (all 32 for the large tile's 8 rows; the small tile's 16 rows meet 2 to a bank)
         w.line("__shared__ __align__(16) " + type + " As[" + tile.k() + "][" + (tile.m() + 4) + "];");
         w.line("__shared__ __align__(16) " + type + " Bs[" + tile.k() + "][" + tile.n() + "];");
         w.line("const int tid = threadIdx.x, tx = tid % " + cols + ", ty = tid / " + cols + ";");
@@ -385,7 +397,14 @@ public final class CudaRenderer {
 
     private static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
 
-    private static int blocks(long threads) { return (int) ((threads + POINTWISE_BLOCK - 1) / POINTWISE_BLOCK); }
+    /** Blocks of {@link #POINTWISE_BLOCK} threads for one thread per element; the element index must fit an int. */
+    private static int blocks(long threads) {
+        if (threads > Integer.MAX_VALUE - POINTWISE_BLOCK) {
+            throw new IllegalArgumentException(threads + " elements in one kernel: the CUDA renderer handles at most "
+                    + (Integer.MAX_VALUE - POINTWISE_BLOCK) + " (a 32-bit thread index)");
+        }
+        return (int) ((threads + POINTWISE_BLOCK - 1) / POINTWISE_BLOCK);
+    }
 
     /** {@code target = inside ? operand : 0}, the operand's expression evaluated only inside the matrix. */
     private static void stage(CWriter w, ExprWriter e, Expr operand, String target, String inside, String type, String zero) {

@@ -20,7 +20,8 @@ import java.util.Set;
  * allocation (inputs only, then buffers both read and written back, then outputs only), mirrored by one pinned host
  * staging area. A run packs its inputs into the staging area and copies them over in one transfer; after the kernels
  * one transfer brings the outputs back, and they are unpacked into the caller's arrays. A copy per buffer from a Java
- * array cost ~15 µs each, half of a LeNet step's time on an H100.
+ * array cost ~15 µs each, half of a LeNet step's time on an H100. Like the program's other device memory, the block
+ * and the pinned area live as long as the program (compiled programs stay in the executor's cache for the process).
  */
 final class EdgeCopies {
     private static final int ALIGN = 256;
@@ -30,7 +31,6 @@ final class EdgeCopies {
     private final long inBytes, outStart, bytes;
     private CUdeviceptr device;
     private Pointer host;
-    private ByteBuffer staging;
 
     EdgeCopies(KernelGraph graph) {
         this.graph = graph;
@@ -38,9 +38,6 @@ final class EdgeCopies {
         long bothStart = place(in.stream().filter(id -> !out.contains(id)).toList(), 0);
         long inEnd = place(in.stream().filter(out::contains).toList(), bothStart);
         long end = place(out.stream().filter(id -> !in.contains(id)).toList(), inEnd);
-        if (end > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("a CUDA program's inputs and outputs must fit in 2 GiB together; this one's take " + end + " bytes");
-        }
         this.inBytes = inEnd;
         this.outStart = bothStart;
         this.bytes = end;
@@ -61,7 +58,6 @@ final class EdgeCopies {
         JCudaDriver.cuMemAlloc(device, Math.max(bytes, 1));
         host = new Pointer();
         JCudaDriver.cuMemAllocHost(host, Math.max(bytes, 1));
-        staging = host.getByteBuffer(0, Math.max(bytes, 1)).order(ByteOrder.nativeOrder());
     }
 
     /** Whether buffer {@code id} is an input or output, living in the edge block. */
@@ -71,7 +67,7 @@ final class EdgeCopies {
 
     /** Packs the inputs and starts their transfer on {@code stream}. */
     void copyIn(HostBuffer[] inputs, CUstream stream) {
-        for (int i = 0; i < inputs.length; i++) put(offsets.get(graph.inputs().get(i)), inputs[i]);
+        for (int i = 0; i < inputs.length; i++) transfer(inputs[i], staged(graph.inputs().get(i)), true);
         if (inBytes > 0) JCudaDriver.cuMemcpyHtoDAsync(device, host, inBytes, stream);
     }
 
@@ -81,30 +77,29 @@ final class EdgeCopies {
             JCudaDriver.cuMemcpyDtoHAsync(host.withByteOffset(outStart), device.withByteOffset(outStart), bytes - outStart, stream);
         }
         JCudaDriver.cuStreamSynchronize(stream);
-        for (int i = 0; i < outputs.length; i++) get(offsets.get(graph.outputs().get(i)), outputs[i]);
+        for (int i = 0; i < outputs.length; i++) transfer(outputs[i], staged(graph.outputs().get(i)), false);
     }
 
-    private void put(long offset, HostBuffer b) {
-        ByteBuffer at = staging.duplicate().order(ByteOrder.nativeOrder()).position((int) offset);
-        int n = b.length();
-        switch (b.dtype()) {
-            case F32 -> at.asFloatBuffer().put((float[]) b.array(), 0, n);
-            case F64 -> at.asDoubleBuffer().put((double[]) b.array(), 0, n);
-            case I32 -> at.asIntBuffer().put((int[]) b.array(), 0, n);
-            case I64 -> at.asLongBuffer().put((long[]) b.array(), 0, n);
-            case BOOL -> at.put((byte[]) b.array(), 0, n);
+    /** Buffer {@code id}'s part of the staging area. */
+    private ByteBuffer staged(int id) {
+        if (graph.buffer(id).bytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("buffer " + id + " takes " + graph.buffer(id).bytes() + " bytes: a CUDA program's inputs and"
+                    + " outputs are copied through byte buffers of at most 2 GiB each");
         }
+        // The offset goes to getByteBuffer itself: JCuda's host.withByteOffset(o).getByteBuffer(0, n) starts at host, not
+        // at o (every buffer then read the first one's bytes; the GPU tests caught it on the H100).
+        return host.getByteBuffer(offsets.get(id), graph.buffer(id).bytes()).order(ByteOrder.nativeOrder());
     }
 
-    private void get(long offset, HostBuffer b) {
-        ByteBuffer at = staging.duplicate().order(ByteOrder.nativeOrder()).position((int) offset);
+    /** Copies {@code b}'s elements into the staged bytes ({@code in}) or out of them. */
+    private static void transfer(HostBuffer b, ByteBuffer staged, boolean in) {
         int n = b.length();
         switch (b.dtype()) {
-            case F32 -> at.asFloatBuffer().get((float[]) b.array(), 0, n);
-            case F64 -> at.asDoubleBuffer().get((double[]) b.array(), 0, n);
-            case I32 -> at.asIntBuffer().get((int[]) b.array(), 0, n);
-            case I64 -> at.asLongBuffer().get((long[]) b.array(), 0, n);
-            case BOOL -> at.get((byte[]) b.array(), 0, n);
+            case F32 -> { var v = staged.asFloatBuffer(); if (in) v.put((float[]) b.array(), 0, n); else v.get((float[]) b.array(), 0, n); }
+            case F64 -> { var v = staged.asDoubleBuffer(); if (in) v.put((double[]) b.array(), 0, n); else v.get((double[]) b.array(), 0, n); }
+            case I32 -> { var v = staged.asIntBuffer(); if (in) v.put((int[]) b.array(), 0, n); else v.get((int[]) b.array(), 0, n); }
+            case I64 -> { var v = staged.asLongBuffer(); if (in) v.put((long[]) b.array(), 0, n); else v.get((long[]) b.array(), 0, n); }
+            case BOOL -> { if (in) staged.put((byte[]) b.array(), 0, n); else staged.get((byte[]) b.array(), 0, n); }
         }
     }
 }

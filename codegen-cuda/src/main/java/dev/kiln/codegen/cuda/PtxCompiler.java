@@ -72,7 +72,8 @@ public final class PtxCompiler {
         return base.resolve("ptx");
     }
 
-    private static String hash(String s) {
+    /** The SHA-256 of {@code s}'s UTF-8 bytes, in hex. */
+    static String hash(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

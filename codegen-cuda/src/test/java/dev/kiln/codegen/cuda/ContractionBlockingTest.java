@@ -62,9 +62,9 @@ class ContractionBlockingTest {
         assertEquals(1, wide.launches().size(), "256 tiles fill the GPU without splitting");
     }
 
-    /** [256, 100, 37] @ [256, 37, 100]: 256 large tiles, each only partly inside the output, k not a multiple of 8. */
+    /** [64, 130, 37] @ [64, 37, 130]: 256 large tiles, most only partly inside the output, k not a multiple of 8. */
     private static List<Node> manyTiles() {
-        return List.of(Ops.matmul(input("a", 256, 100, 37), input("b", 256, 37, 100)));
+        return List.of(Ops.matmul(input("a", 64, 130, 37), input("b", 64, 37, 130)));
     }
 
     @Test
@@ -73,7 +73,17 @@ class ContractionBlockingTest {
         assertEquals(CudaRenderer.Tile.LARGE, CudaRenderer.Tile.of(contraction(List.of(Ops.matmul(input("a", 4096, 4096), input("b", 4096, 4096))))));
         assertEquals(CudaRenderer.Tile.SMALL, CudaRenderer.Tile.of(contraction(List.of(Ops.matmul(input("a", 1024, 64), input("b", 64, 1024))))),
                 "64 large tiles would leave most of the GPU idle");
+        assertEquals(CudaRenderer.Tile.SMALL, CudaRenderer.Tile.of(contraction(List.of(Ops.matmul(input("a", 6, 25), input("b", 25, 50176))))),
+                "6 rows (conv1's forward) would waste most of a 128-row tile");
         assertTrue(CudaRenderer.render(graph(manyTiles()), "").kernels().contains("float acc[8][8];"));
+    }
+
+    @Test
+    void anEmptyProductRendersAnEmptyLaunch() {
+        List<Node> product = List.of(Ops.matmul(input("a", 0, 3), input("b", 3, 4)));
+        assertEquals(0, contraction(product).m());
+        CudaSource empty = CudaRenderer.render(graph(product), "");
+        assertTrue(empty.launches().stream().allMatch(Launch::empty), empty.launches().toString());
     }
 
     private static Kernel.Contraction contraction(List<Node> outputs) {
