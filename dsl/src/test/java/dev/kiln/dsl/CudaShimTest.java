@@ -102,6 +102,11 @@ class CudaShimTest {
         return runs;
     }
 
+    /** Whether a CUDA result agrees with the JVM backend's: NaN where it is NaN, else within atol + rtol·|jvm|. */
+    static boolean agrees(double cuda, double jvm, double atol, double rtol) {
+        return Double.isNaN(jvm) ? Double.isNaN(cuda) : Math.abs(cuda - jvm) <= atol + rtol * Math.abs(jvm);
+    }
+
     /** Renders, nvcc-compiles and shim-runs every recorded run; each output within atol + rtol·|jvm|. */
     private static void compare(List<RecordingBackend.Run> runs, String name, double atol, double rtol) {
         StringBuilder kernels = new StringBuilder();
@@ -121,8 +126,7 @@ class CudaShimTest {
                 HostBuffer jvm = r.outputs().get(o), cuda = shim.get(i).get(o);
                 for (int e = 0; e < jvm.length(); e++) {
                     double a = cuda.get(e), b = jvm.get(e);
-                    boolean ok = Double.isNaN(b) ? Double.isNaN(a) : Math.abs(a - b) <= atol + rtol * Math.abs(b);
-                    if (!ok) {
+                    if (!agrees(a, b, atol, rtol)) {
                         fail(name + " run " + i + " output " + o + " element " + e + ": CUDA (shim) " + a + ", JVM " + b + "\n"
                                 + Kernels.format(r.graph()));
                     }

@@ -74,8 +74,7 @@ class GpuWorkloadsTest {
                 HostBuffer jvm = r.outputs().get(o);
                 for (int e = 0; e < jvm.length(); e++) {
                     double a = first.get(o).get(e), b = jvm.get(e);
-                    boolean ok = Double.isNaN(b) ? Double.isNaN(a) : Math.abs(a - b) <= atol + rtol * Math.abs(b);
-                    if (!ok) fail(name + " run " + i + " output " + o + " element " + e + ": GPU " + a + ", JVM " + b + "\n" + Kernels.format(r.graph()));
+                    if (!CudaShimTest.agrees(a, b, atol, rtol)) fail(name + " run " + i + " output " + o + " element " + e + ": GPU " + a + ", JVM " + b + "\n" + Kernels.format(r.graph()));
                     if (Double.doubleToRawLongBits(a) != Double.doubleToRawLongBits(replayed.get(o).get(e))) {
                         fail(name + " run " + i + " output " + o + " element " + e + ": the replayed CUDA graph gave " + replayed.get(o).get(e) + ", the first run " + a);
                     }

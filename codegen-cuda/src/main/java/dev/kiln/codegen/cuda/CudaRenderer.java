@@ -296,6 +296,7 @@ public final class CudaRenderer {
         w.open(signature(name + "_sum", POINTWISE_BLOCK, graph, sumParams, 1, t));
         w.line("const long long t = (long long) blockIdx.x * " + POINTWISE_BLOCK + " + threadIdx.x;");
         w.line("if (t >= " + outputs + "LL) return;");
+        // i1 and i2 always, as eachTileElement declares them for the unsplit epilogue (decode skips extent-1 axes)
         if (c.batch() > 1) w.line("const int i" + Kernel.Contraction.B + " = t / " + (long) c.m() * c.n() + "LL;");
         w.line("const int i" + Kernel.Contraction.M + " = (t / " + c.n() + ") % " + c.m() + ", i" + Kernel.Contraction.N + " = t % " + c.n() + ";");
         w.line(type + " sum = " + CTypes.literal(0, t) + ";");

@@ -95,26 +95,25 @@ public final class HostShim {
         }
     }
 
+    /** Declares {@code name}, storage for {@code bytes} bytes filled with NaN bytes, so reading what was never written shows. */
+    private static void nanFilled(CWriter w, String name, long bytes) {
+        w.line("std::vector<double> " + name + "(" + (bytes + 7) / 8 + ");")
+                .line("std::memset(" + name + ".data(), 0xff, " + name + ".size() * 8);");
+    }
+
     private static String caseFunction(int index, KernelGraph g, CudaSource src) {
         CWriter w = new CWriter();
         w.open("static void case_" + index + "(std::FILE* in, std::FILE* out)");
-        g.slotBytes().forEach((slot, n) -> w.line("std::vector<double> slot" + slot + "(" + (n + 7) / 8 + ");")
-                .line("std::memset(slot" + slot + ".data(), 0xff, slot" + slot + ".size() * 8);"));
+        g.slotBytes().forEach((slot, n) -> nanFilled(w, "slot" + slot, n));
         for (KernelGraph.BufferInfo b : g.buffers()) {
             String type = CTypes.element(b.dtype());
-            if (b.slot() >= 0) {
-                w.line(type + "* b" + b.id() + " = (" + type + "*) slot" + b.slot() + ".data();");
-            } else {
-                w.line("std::vector<double> own" + b.id() + "(" + (b.bytes() + 7) / 8 + ");")
-                        .line("std::memset(own" + b.id() + ".data(), 0xff, own" + b.id() + ".size() * 8);")
-                        .line(type + "* b" + b.id() + " = (" + type + "*) own" + b.id() + ".data();");
-            }
+            String storage = b.slot() >= 0 ? "slot" + b.slot() : "own" + b.id();
+            if (b.slot() < 0) nanFilled(w, storage, b.bytes());
+            w.line(type + "* b" + b.id() + " = (" + type + "*) " + storage + ".data();");
         }
         for (int i = 0; i < src.scratchBytes().size(); i++) {
-            long n = src.scratchBytes().get(i);
-            w.line("std::vector<double> scratch" + i + "(" + (n + 7) / 8 + ");")
-                    .line("std::memset(scratch" + i + ".data(), 0xff, scratch" + i + ".size() * 8);")
-                    .line("kiln_scratch w" + i + "{scratch" + i + ".data()};");
+            nanFilled(w, "scratch" + i, src.scratchBytes().get(i));
+            w.line("kiln_scratch w" + i + "{scratch" + i + ".data()};");
         }
         for (int id : g.inputs()) w.line("kiln_read(in, b" + id + ", " + g.buffer(id).bytes() + ");");
         for (Launch l : src.launches()) {
